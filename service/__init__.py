@@ -1,0 +1,1 @@
+"""Doorstroom: the HTTP service, persistence and access control around the pure `matching` library."""

@@ -1,0 +1,64 @@
+"""Writing and reading the audit log; records are written in the same transaction as what they record."""
+
+import uuid
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from service.audit.models import AuditRecord
+from service.organisations.models import Organisation
+from service.request_context import current_request_id
+
+
+def record(
+    *,
+    session: Session,
+    organisation: Organisation | None,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Write one audit record for an act on an entity."""
+    session.add(
+        AuditRecord(
+            organisation_id=organisation.id if organisation else None,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            request_id=current_request_id(),
+            detail=detail or {},
+        )
+    )
+
+
+def record_reads(
+    *, session: Session, organisation: Organisation, entity_type: str, entity_ids: list[uuid.UUID]
+) -> None:
+    """Write one `read` record per entity shown, so every disclosure of a registration can be traced."""
+    for entity_id in entity_ids:
+        record(session=session, organisation=organisation, action="read", entity_type=entity_type, entity_id=entity_id)
+
+
+def list_records(
+    *,
+    session: Session,
+    entity_id: uuid.UUID | None,
+    organisation_id: uuid.UUID | None,
+    action: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AuditRecord], int]:
+    """Audit records, newest first, optionally for one entity, one organisation or one action."""
+    query = select(AuditRecord)
+    if entity_id is not None:
+        query = query.where(AuditRecord.entity_id == entity_id)
+    if organisation_id is not None:
+        query = query.where(AuditRecord.organisation_id == organisation_id)
+    if action is not None:
+        query = query.where(AuditRecord.action == action)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(AuditRecord.at).desc(), col(AuditRecord.id)).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total

@@ -1,0 +1,129 @@
+"""The `doorstroom` command: serve, migrate, create organisations, load the demo, export the OpenAPI document."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from service import migrations
+from service.config import Settings, get_settings
+from service.db import get_engine
+from service.organisations import service as organisations_service
+from service.organisations.models import OrganisationKind
+
+app = typer.Typer(help="Doorstroom: matching people leaving shelters with dwellings.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+org_app = typer.Typer(help="Partner organisations and their API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+
+
+def _settings() -> Settings:
+    """The settings, or a clear message and exit code 2 when the environment holds a bad value."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = "DOORSTROOM_" + "_".join(str(p) for p in err["loc"]).upper()
+            typer.echo(f"configuration error: {name}: {err['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _print_json(value: object) -> None:
+    typer.echo(json.dumps(value, indent=2, default=str))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="worker processes")] = 1,
+) -> None:
+    """Apply pending migrations, then serve the API with uvicorn."""
+    import uvicorn
+
+    settings = _settings()
+    migrations.upgrade(settings.database_url)
+    uvicorn.run("service.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=None, proxy_headers=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Apply migrations up to a revision (default: the newest)."""
+    migrations.upgrade(_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision, e.g. base")]) -> None:
+    """Revert migrations down to a revision."""
+    migrations.downgrade(_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@org_app.command("create")
+def org_create(
+    kind: Annotated[OrganisationKind, typer.Option(help="the organisation's role")],
+    name: Annotated[str, typer.Option(help="the organisation's name")],
+) -> None:
+    """Create an organisation and print its id and API key (the key is shown this once, stored hashed)."""
+    _settings()
+    try:
+        with Session(get_engine()) as session:
+            issued = organisations_service.create_organisation(session=session, kind=kind, name=name)
+            session.commit()
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    _print_json({"id": str(issued.organisation.id), "kind": issued.organisation.kind,
+                 "name": issued.organisation.name, "api_key": issued.api_key})
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """List organisations (never their keys)."""
+    _settings()
+    with Session(get_engine()) as session:
+        orgs = organisations_service.list_organisations(session=session)
+    _print_json([{"id": str(o.id), "kind": o.kind, "name": o.name} for o in orgs])
+
+
+@app.command()
+def demo(
+    keys_file: Annotated[Path | None, typer.Option(help="also write the demo keys to this JSON file")] = None,
+) -> None:
+    """Load the demo (U16 and Drechtsteden partners, dwellings, registrations) and print its API keys."""
+    from service.demo import load_demo
+
+    settings = _settings()
+    migrations.upgrade(settings.database_url)
+    with Session(get_engine()) as session:
+        try:
+            keys = load_demo(session=session)
+        except RuntimeError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        session.commit()
+    if keys_file is not None:
+        keys_file.write_text(json.dumps(keys, indent=2) + "\n")
+        keys_file.chmod(0o600)
+    _print_json(keys)
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path | None, typer.Option(help="write here instead of standard output")] = None,
+) -> None:
+    """Print the OpenAPI document of the API (the committed one is openapi/openapi.json)."""
+    from service.openapi_export import openapi_json
+
+    text = openapi_json()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)

@@ -1,0 +1,66 @@
+"""The database engine and the per-request session that owns the transaction."""
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import Depends
+from sqlalchemy import Engine, event
+from sqlmodel import Session, create_engine
+
+from service.config import get_settings
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and serialised writers."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15})
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """SQLite pragmas, and BEGIN IMMEDIATE so a read-then-write transaction never fails on a stale snapshot."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so that SAVEPOINT and BEGIN IMMEDIATE work as written.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Writers queue on the database lock up front instead of failing later with "database is locked":
+        # that is what makes the version checks on updates safe under concurrency.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@lru_cache
+def get_engine() -> Engine:
+    """The process-wide engine for the configured database."""
+    return make_engine(get_settings().database_url)
+
+
+def transaction(session: Session) -> Iterator[Session]:
+    """Hand out a session, then commit when the work succeeded and roll back on any error."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def get_session() -> Iterator[Session]:
+    """One transaction per request: nothing a failed request did is left half-written."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield from transaction(session)
+
+
+# scope="function": commit before the response is sent, so a 2xx never reports a transaction that then failed.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

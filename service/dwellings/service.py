@@ -1,0 +1,238 @@
+"""Offering, reading, changing and withdrawing dwellings."""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from service.audit import service as audit
+from service.concurrency import check_version
+from service.dwellings.models import EDITABLE_STATUSES, OPEN_STATUSES, Dwelling, DwellingStatus
+from service.dwellings.schemas import DwellingCreate, DwellingFields, DwellingPublic, DwellingUpdate
+from service.errors import Conflict, FieldError, InvalidFields, NotFound
+from service.fields import cents_to_euros, euros_to_cents
+from service.municipalities import service as municipalities
+from service.organisations.models import Organisation, OrganisationKind
+from service.sqltypes import utcnow
+from service.validation import invalid_fields_from
+
+ENTITY = "dwelling"
+
+
+@dataclass(frozen=True)
+class Offered:
+    """The dwelling an offer resulted in, and whether it was created now or is an idempotent replay."""
+
+    dwelling: Dwelling
+    created: bool
+
+
+def _digest(data: DwellingCreate) -> str:
+    return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+
+
+def _columns(data: DwellingFields) -> dict[str, Any]:
+    """The flat table columns of an offer document."""
+    return {
+        "street": data.address.street,
+        "house_number": data.address.house_number,
+        "house_number_suffix": data.address.house_number_suffix,
+        "postcode": data.address.postcode,
+        "city": data.address.city,
+        "neighbourhood_code": data.neighbourhood_code,
+        "municipality_code": municipalities.municipality_of(data.neighbourhood_code),
+        "lat": data.location.lat,
+        "lon": data.location.lon,
+        "dwelling_type": data.dwelling_type.value,
+        "rooms": data.rooms,
+        "bedrooms": data.bedrooms,
+        "floor_area_m2": data.floor_area_m2,
+        "floor": data.floor,
+        "has_elevator": data.has_elevator,
+        "wheelchair_accessible": data.wheelchair_accessible,
+        "max_occupants": data.max_occupants,
+        "suitable_for_children": data.suitable_for_children,
+        "bare_rent_cents": euros_to_cents(data.bare_rent),
+        "service_costs_cents": euros_to_cents(data.service_costs),
+        "gallery_access": data.low_stimulus_features.gallery_access,
+        "shared_entrance_households": data.low_stimulus_features.shared_entrance_households,
+        "next_to_business": data.low_stimulus_features.next_to_business,
+        "busy_road": data.low_stimulus_features.busy_road,
+        "contract_types": [c.value for c in data.contract_types],
+        "available_from": data.available_from,
+    }
+
+
+def _document(dwelling: Dwelling) -> dict[str, Any]:
+    """The offer document of a stored dwelling, the inverse of `_columns`."""
+    return {
+        "address": {
+            "street": dwelling.street,
+            "house_number": dwelling.house_number,
+            "house_number_suffix": dwelling.house_number_suffix,
+            "postcode": dwelling.postcode,
+            "city": dwelling.city,
+        },
+        "neighbourhood_code": dwelling.neighbourhood_code,
+        "location": {"lat": dwelling.lat, "lon": dwelling.lon},
+        "dwelling_type": dwelling.dwelling_type,
+        "rooms": dwelling.rooms,
+        "bedrooms": dwelling.bedrooms,
+        "floor_area_m2": dwelling.floor_area_m2,
+        "floor": dwelling.floor,
+        "has_elevator": dwelling.has_elevator,
+        "wheelchair_accessible": dwelling.wheelchair_accessible,
+        "max_occupants": dwelling.max_occupants,
+        "suitable_for_children": dwelling.suitable_for_children,
+        "bare_rent": str(cents_to_euros(dwelling.bare_rent_cents)),
+        "service_costs": str(cents_to_euros(dwelling.service_costs_cents)),
+        "low_stimulus_features": {
+            "gallery_access": dwelling.gallery_access,
+            "shared_entrance_households": dwelling.shared_entrance_households,
+            "next_to_business": dwelling.next_to_business,
+            "busy_road": dwelling.busy_road,
+        },
+        "contract_types": list(dwelling.contract_types),
+        "available_from": dwelling.available_from,
+    }
+
+
+def to_public(dwelling: Dwelling) -> DwellingPublic:
+    """The API view of a dwelling."""
+    return DwellingPublic.model_validate(
+        {
+            **_document(dwelling),
+            "id": dwelling.id,
+            "corporation_id": dwelling.corporation_id,
+            "external_ref": dwelling.external_ref,
+            "status": dwelling.status,
+            "version": dwelling.version,
+            "municipality_code": dwelling.municipality_code,
+            "created_at": dwelling.created_at,
+            "updated_at": dwelling.updated_at,
+            "withdrawn_at": dwelling.withdrawn_at,
+            "withdrawal_reason": dwelling.withdrawal_reason,
+        }
+    )
+
+
+def _check_references(*, session: Session, data: DwellingFields) -> None:
+    """Field errors that need the database: the neighbourhood's municipality must exist."""
+    gm = municipalities.municipality_of(data.neighbourhood_code)
+    if municipalities.unknown_municipalities(session=session, codes=[gm]):
+        raise InvalidFields(
+            [FieldError(field="neighbourhood_code", message=f"municipality {gm} does not exist", type="unknown_code")]
+        )
+
+
+def offer_dwelling(*, session: Session, org: Organisation, data: DwellingCreate) -> Offered:
+    """Store a corporation's offer; the same `external_ref` again never creates a second dwelling."""
+    digest = _digest(data)
+    existing = _by_external_ref(session=session, org=org, external_ref=data.external_ref)
+    if existing is not None:
+        return _replayed(existing=existing, digest=digest)
+    _check_references(session=session, data=data)
+    dwelling = Dwelling(corporation_id=org.id, external_ref=data.external_ref, create_digest=digest, **_columns(data))
+    try:
+        # A savepoint, so that losing a race with a concurrent identical offer leaves the transaction usable.
+        with session.begin_nested():
+            session.add(dwelling)
+    except IntegrityError:
+        existing = _by_external_ref(session=session, org=org, external_ref=data.external_ref)
+        if existing is None:
+            raise
+        return _replayed(existing=existing, digest=digest)
+    audit.record(session=session, organisation=org, action="create", entity_type=ENTITY, entity_id=dwelling.id,
+                 detail={"to": dwelling.status})
+    return Offered(dwelling=dwelling, created=True)
+
+
+def _by_external_ref(*, session: Session, org: Organisation, external_ref: str) -> Dwelling | None:
+    return session.exec(
+        select(Dwelling).where(Dwelling.corporation_id == org.id, Dwelling.external_ref == external_ref)
+    ).first()
+
+
+def _replayed(*, existing: Dwelling, digest: str) -> Offered:
+    if existing.create_digest != digest:
+        raise Conflict(
+            f"external_ref {existing.external_ref!r} is already used for another offer; "
+            "change that dwelling with PATCH or use a new external_ref",
+            existing_id=str(existing.id),
+        )
+    return Offered(dwelling=existing, created=False)
+
+
+def get_dwelling(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, for_update: bool = False) -> Dwelling:
+    """A dwelling the organisation may see; 404 for anything else, so ids of others never leak."""
+    query = select(Dwelling).where(Dwelling.id == dwelling_id)
+    if for_update:
+        query = query.with_for_update()
+    dwelling = session.exec(query).first()
+    if dwelling is None or (org.kind != OrganisationKind.coordinator and dwelling.corporation_id != org.id):
+        raise NotFound(f"no dwelling {dwelling_id}")
+    return dwelling
+
+
+def list_dwellings(
+    *, session: Session, org: Organisation, status: DwellingStatus | None, limit: int, offset: int
+) -> tuple[list[Dwelling], int]:
+    """The dwellings an organisation may see, newest first: its own, or all for a coordinator."""
+    query = select(Dwelling)
+    if org.kind != OrganisationKind.coordinator:
+        query = query.where(Dwelling.corporation_id == org.id)
+    if status is not None:
+        query = query.where(Dwelling.status == status.value)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(Dwelling.created_at).desc(), col(Dwelling.id)).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def update_dwelling(
+    *, session: Session, org: Organisation, dwelling_id: uuid.UUID, data: DwellingUpdate, expected_version: int | None
+) -> Dwelling:
+    """Apply a partial change to an offer that is not yet on a published shortlist."""
+    dwelling = get_dwelling(session=session, org=org, dwelling_id=dwelling_id, for_update=True)
+    check_version(current=dwelling.version, expected=expected_version)
+    if dwelling.status not in EDITABLE_STATUSES:
+        raise Conflict(f"a dwelling that is {dwelling.status} can no longer be changed", current_state=dwelling.status)
+    changes = data.model_dump(exclude_unset=True)
+    try:
+        # The merged document is validated whole, so cross-field rules (bedrooms <= rooms) hold after the change.
+        merged = DwellingFields.model_validate({**_document(dwelling), **changes})
+    except ValidationError as exc:
+        raise invalid_fields_from(exc) from None
+    _check_references(session=session, data=merged)
+    for name, value in _columns(merged).items():
+        setattr(dwelling, name, value)
+    dwelling.version += 1
+    dwelling.updated_at = utcnow()
+    session.add(dwelling)
+    audit.record(session=session, organisation=org, action="update", entity_type=ENTITY, entity_id=dwelling.id,
+                 detail={"fields": sorted(changes)})
+    return dwelling
+
+
+def withdraw_dwelling(
+    *, session: Session, org: Organisation, dwelling_id: uuid.UUID, reason: str | None, expected_version: int | None
+) -> Dwelling:
+    """Withdraw an offer at any point before it is let."""
+    dwelling = get_dwelling(session=session, org=org, dwelling_id=dwelling_id, for_update=True)
+    check_version(current=dwelling.version, expected=expected_version)
+    if dwelling.status not in OPEN_STATUSES:
+        raise Conflict(f"a dwelling that is {dwelling.status} cannot be withdrawn", current_state=dwelling.status)
+    previous = dwelling.status
+    dwelling.status = DwellingStatus.withdrawn.value
+    dwelling.withdrawn_at = dwelling.updated_at = utcnow()
+    dwelling.withdrawal_reason = reason
+    dwelling.version += 1
+    session.add(dwelling)
+    audit.record(session=session, organisation=org, action="withdraw", entity_type=ENTITY, entity_id=dwelling.id,
+                 detail={"from": previous, "to": dwelling.status, "reason": reason})
+    return dwelling

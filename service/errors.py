@@ -1,0 +1,154 @@
+"""The error hierarchy and the handlers that render every error as `application/problem+json` (RFC 9457)."""
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.request_context import current_request_id
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("doorstroom.errors")
+
+
+class FieldError(BaseModel):
+    """One bad field: where it is (dotted path into the document), what is wrong, and a machine-readable type."""
+
+    field: str
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; `errors` lists each bad field of a 422."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+    current_state: str | None = None
+    existing_id: str | None = None
+
+
+class ServiceError(Exception):
+    """An error the service answers on purpose; subclasses fix the status and title."""
+
+    status = 500
+    title = "Internal Server Error"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.extra = extra
+
+    def to_problem(self) -> Problem:
+        """Render this error as a problem document."""
+        return Problem(title=self.title, status=self.status, detail=self.detail, **self.extra)
+
+
+class Unauthorised(ServiceError):
+    status, title = 401, "Unauthorized"
+
+
+class Forbidden(ServiceError):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(ServiceError):
+    status, title = 404, "Not Found"
+
+
+class Conflict(ServiceError):
+    status, title = 409, "Conflict"
+
+
+class PreconditionFailed(ServiceError):
+    status, title = 412, "Precondition Failed"
+
+
+class PreconditionRequired(ServiceError):
+    status, title = 428, "Precondition Required"
+
+
+class InvalidFields(ServiceError):
+    """Field errors found after parsing, such as a municipality code that does not exist."""
+
+    status, title = 422, "Unprocessable Content"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("the request has invalid fields", errors=errors)
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A JSON response with the problem media type and the request id filled in."""
+    problem.request_id = current_request_id()
+    return JSONResponse(
+        problem.model_dump(exclude_none=True), status_code=problem.status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """`("body", "address", "postcode")` -> `address.postcode`; query and header names keep their prefix."""
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts) or "body"
+
+
+def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
+    errors = []
+    for err in exc.errors():
+        message = err.get("msg", "invalid")
+        if err.get("type") == "extra_forbidden":
+            message = "unknown field"
+        errors.append(FieldError(field=_field_path(tuple(err.get("loc", ()))), message=message, type=err["type"]))
+    return errors
+
+
+async def _on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = _validation_errors(exc)
+    if any(e.type == "json_invalid" for e in errors):
+        return problem_response(Problem(title="Bad Request", status=400, detail="the body is not valid JSON"))
+    return problem_response(
+        Problem(title="Unprocessable Content", status=422, detail="the request has invalid fields", errors=errors)
+    )
+
+
+async def _on_service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return problem_response(exc.to_problem(), headers=headers)
+
+
+async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+    title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "HTTP Error")
+    return problem_response(Problem(title=title, status=exc.status_code, detail=detail), headers=exc.headers)
+
+
+async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    # A bug stays a 500: it is logged with its traceback and never disguised as the client's fault.
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(Problem(title="Internal Server Error", status=500))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every error through the problem renderer."""
+    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ServiceError, _on_service_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry that documents the given problem statuses on a route."""
+    return {
+        s: {"model": Problem, "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for s in statuses
+    }

@@ -1,0 +1,54 @@
+"""The application factory: routers, error handlers and middleware."""
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from service.audit.routes import router as audit_router
+from service.config import Settings, get_settings
+from service.dwellings.routes import router as dwellings_router
+from service.errors import install_error_handlers
+from service.health.routes import router as health_router
+from service.logging import configure_logging
+from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.registrations.routes import router as registrations_router
+
+DESCRIPTION = """\
+Doorstroom matches people who are ready to leave a shelter or supported housing with dwellings that housing
+corporations offer. Corporations offer dwellings, care providers register clients with the standard form, and the
+matching office proposes three ranked candidates per dwelling.
+
+Every request carries `Authorization: Bearer <api key>`. Errors are `application/problem+json` (RFC 9457); a 422
+lists each bad field. Changes need `If-Match` with the ETag last read.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    # The function name: stable, readable and unique, so generated clients keep their method names.
+    return route.name
+
+
+def _summaries_from_docstrings(app: FastAPI) -> None:
+    """Use the first line of each route's docstring as its OpenAPI summary."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.description:
+            route.summary = route.description.strip().splitlines()[0]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the Doorstroom API."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="Doorstroom",
+        version="1.0.0",
+        description=DESCRIPTION,
+        generate_unique_id_function=_operation_id,
+    )
+    for router in (health_router, dwellings_router, registrations_router, audit_router):
+        app.include_router(router)
+    _summaries_from_docstrings(app)
+    install_error_handlers(app)
+    # Outermost first on the way in: the request id exists before the body limit can answer 413.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,72 @@
+"""The registration table: form v1 as validated columns, lists as JSON, plus `form_version`."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+import service.metadata  # noqa: F401
+from service.sqltypes import JSONVariant, UTCDateTime, utcnow
+
+
+class RegistrationStatus(StrEnum):
+    """Where a registration is in its lifecycle (product.md, Lifecycle)."""
+
+    active = "active"
+    nominated = "nominated"
+    offered = "offered"
+    housed = "housed"
+    withdrawn = "withdrawn"
+
+
+OPEN_STATUSES = {RegistrationStatus.active, RegistrationStatus.nominated, RegistrationStatus.offered}
+
+
+class Registration(SQLModel, table=True):
+    """A client registered by a care provider. Holds special-category data: every read is audited."""
+
+    __tablename__ = "registration"
+    __table_args__ = (UniqueConstraint("care_provider_id", "client_ref"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    care_provider_id: uuid.UUID = Field(foreign_key="organisation.id", nullable=False, index=True)
+    client_ref: str = Field(sa_column=Column(String(64), nullable=False))
+    create_digest: str = Field(sa_column=Column(String(64), nullable=False))
+    form_version: str = Field(sa_column=Column(String(8), nullable=False))
+    status: str = Field(
+        default=RegistrationStatus.active.value, sa_column=Column(String(16), nullable=False, index=True)
+    )
+    version: int = Field(default=1, nullable=False)
+    consented_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+    birth_year: int
+    adults: int
+    children_birth_years: list[int] = Field(sa_column=Column(JSONVariant, nullable=False))
+    annual_income_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    current_setting: str = Field(sa_column=Column(String(24), nullable=False))
+    support_intensity: str = Field(sa_column=Column(String(12), nullable=False))
+    support_guaranteed_after_move: bool
+    debt_counselling: str = Field(sa_column=Column(String(24), nullable=False))
+    avoid_nearby: list[dict[str, Any]] = Field(sa_column=Column(JSONVariant, nullable=False))
+    avoid_areas: list[str] = Field(sa_column=Column(JSONVariant, nullable=False))
+    avoid_points: list[dict[str, Any]] = Field(sa_column=Column(JSONVariant, nullable=False))
+    low_stimulus: str = Field(sa_column=Column(String(12), nullable=False))
+    needs_wheelchair: bool
+    needs_no_stairs: bool
+    regional_ties: list[dict[str, Any]] = Field(sa_column=Column(JSONVariant, nullable=False))
+    preferred_municipalities: list[str] = Field(sa_column=Column(JSONVariant, nullable=False))
+    contract: str = Field(sa_column=Column(String(16), nullable=False))
+    ready_from: date
+    notes: str | None = Field(default=None, sa_column=Column(Text))
+
+    # Waiting time counts from registration unless a coordinator sets an earlier date with a reason.
+    waiting_since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    waiting_since_reason: str | None = Field(default=None, sa_column=Column(String(500)))
+
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawal_reason: str | None = Field(default=None, sa_column=Column(String(500)))

@@ -1,0 +1,302 @@
+"""Registering clients, reading and changing registrations, and the minimised candidate profile."""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from service import figures
+from service.audit import service as audit
+from service.concurrency import check_version
+from service.errors import Conflict, FieldError, InvalidFields, NotFound
+from service.fields import cents_to_euros, euros_to_cents
+from service.municipalities import service as municipalities
+from service.organisations import service as organisations
+from service.organisations.models import Organisation, OrganisationKind
+from service.registrations.models import OPEN_STATUSES, Registration, RegistrationStatus
+from service.registrations.schemas import (
+    CandidateProfile,
+    CareProviderRef,
+    HouseholdComposition,
+    RegistrationCreate,
+    RegistrationFields,
+    RegistrationPublic,
+    RegistrationUpdate,
+)
+from service.sqltypes import utcnow
+from service.validation import invalid_fields_from
+
+ENTITY = "registration"
+# Age bands shown to corporations instead of the birth year.
+AGE_BANDS = ((16, 17, "16-17"), (18, 22, "18-22"), (23, 26, "23-26"), (27, 35, "27-35"), (36, 50, "36-50"),
+             (51, 66, "51-66"), (67, 200, "67+"))
+
+
+@dataclass(frozen=True)
+class Registered:
+    """The registration a submission resulted in, and whether it was created now or is an idempotent replay."""
+
+    registration: Registration
+    created: bool
+
+
+def _columns(data: RegistrationFields) -> dict[str, Any]:
+    """The table columns of a form document."""
+    return {
+        "birth_year": data.birth_year,
+        "adults": data.household.adults,
+        "children_birth_years": list(data.household.children),
+        "annual_income_cents": euros_to_cents(data.annual_income),
+        "current_setting": data.current_setting.value,
+        "support_intensity": data.support.intensity.value,
+        "support_guaranteed_after_move": data.support.guaranteed_after_move,
+        "debt_counselling": data.debt_counselling.value,
+        "avoid_nearby": [a.model_dump(mode="json") for a in data.avoid_nearby],
+        "avoid_areas": list(data.avoid_areas),
+        "avoid_points": [p.model_dump(mode="json") for p in data.avoid_points],
+        "low_stimulus": data.low_stimulus.value,
+        "needs_wheelchair": data.accessibility.wheelchair,
+        "needs_no_stairs": data.accessibility.no_stairs,
+        "regional_ties": [t.model_dump(mode="json") for t in data.regional_ties],
+        "preferred_municipalities": list(data.preferred_municipalities),
+        "contract": data.contract.value,
+        "ready_from": data.ready_from,
+        "notes": data.notes,
+    }
+
+
+def _document(reg: Registration) -> dict[str, Any]:
+    """The form document of a stored registration, the inverse of `_columns`."""
+    return {
+        "birth_year": reg.birth_year,
+        "household": {"adults": reg.adults, "children": list(reg.children_birth_years)},
+        "annual_income": str(cents_to_euros(reg.annual_income_cents)),
+        "current_setting": reg.current_setting,
+        "support": {"intensity": reg.support_intensity, "guaranteed_after_move": reg.support_guaranteed_after_move},
+        "debt_counselling": reg.debt_counselling,
+        "avoid_nearby": list(reg.avoid_nearby),
+        "avoid_areas": list(reg.avoid_areas),
+        "avoid_points": list(reg.avoid_points),
+        "low_stimulus": reg.low_stimulus,
+        "accessibility": {"wheelchair": reg.needs_wheelchair, "no_stairs": reg.needs_no_stairs},
+        "regional_ties": list(reg.regional_ties),
+        "preferred_municipalities": list(reg.preferred_municipalities),
+        "contract": reg.contract,
+        "ready_from": reg.ready_from,
+        "notes": reg.notes,
+    }
+
+
+def to_public(reg: Registration) -> RegistrationPublic:
+    """The full view, for the registration's own care provider and the coordinators."""
+    return RegistrationPublic.model_validate(
+        {
+            **_document(reg),
+            "id": reg.id,
+            "care_provider_id": reg.care_provider_id,
+            "client_ref": reg.client_ref,
+            "form_version": reg.form_version,
+            "consent_to_share": True,
+            "status": reg.status,
+            "version": reg.version,
+            "waiting_since": reg.waiting_since,
+            "waiting_since_reason": reg.waiting_since_reason,
+            "created_at": reg.created_at,
+            "updated_at": reg.updated_at,
+            "withdrawn_at": reg.withdrawn_at,
+            "withdrawal_reason": reg.withdrawal_reason,
+        }
+    )
+
+
+def age_band(*, birth_year: int, year: int) -> str:
+    """The age band of someone born in `birth_year`, in `year`."""
+    age = year - birth_year
+    return next(label for low, high, label in AGE_BANDS if low <= age <= high)
+
+
+def candidate_profile(
+    *, session: Session, reg: Registration, year: int, rank: int | None = None, score: int | None = None
+) -> CandidateProfile:
+    """The minimised profile a corporation may see, with passend toewijzen judged by `year`'s figures."""
+    provider = organisations.get_organisation(session=session, organisation_id=reg.care_provider_id)
+    assert provider is not None  # a foreign key guarantees it
+    household_size = reg.adults + len(reg.children_birth_years)
+    return CandidateProfile(
+        registration_id=reg.id,
+        household=HouseholdComposition(adults=reg.adults, children=len(reg.children_birth_years)),
+        age_band=age_band(birth_year=reg.birth_year, year=year),
+        support_intensity=reg.support_intensity,  # type: ignore[arg-type]
+        care_provider=CareProviderRef(id=provider.id, name=provider.name),
+        passend_toewijzen=figures.falls_under_passend_toewijzen(
+            income_cents=reg.annual_income_cents, household_size=household_size,
+            applicant_age=year - reg.birth_year, year=year,
+        ),
+        contract=reg.contract,  # type: ignore[arg-type]
+        rank=rank,
+        score=score,
+    )
+
+
+def _check_references(*, session: Session, data: RegistrationFields) -> None:
+    """Field errors that need the database: every municipality a code points into must exist."""
+    named: list[tuple[str, str]] = [(f"avoid_areas.{i}", c) for i, c in enumerate(data.avoid_areas)]
+    named += [(f"regional_ties.{i}.municipality_code", t.municipality_code) for i, t in enumerate(data.regional_ties)]
+    named += [(f"preferred_municipalities.{i}", c) for i, c in enumerate(data.preferred_municipalities)]
+    unknown = municipalities.unknown_municipalities(
+        session=session, codes={municipalities.municipality_of(code) for _, code in named}
+    )
+    errors = [
+        FieldError(field=field, message=f"municipality {municipalities.municipality_of(code)} does not exist",
+                   type="unknown_code")
+        for field, code in named
+        if municipalities.municipality_of(code) in unknown
+    ]
+    if errors:
+        raise InvalidFields(errors)
+
+
+def submit_registration(*, session: Session, org: Organisation, data: RegistrationCreate) -> Registered:
+    """Store a care provider's registration; the same `client_ref` again never creates a second one."""
+    digest = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+    existing = _by_client_ref(session=session, org=org, client_ref=data.client_ref)
+    if existing is not None:
+        return _replayed(existing=existing, digest=digest)
+    _check_references(session=session, data=data)
+    reg = Registration(care_provider_id=org.id, client_ref=data.client_ref, create_digest=digest,
+                       form_version=data.form_version, **_columns(data))
+    try:
+        with session.begin_nested():
+            session.add(reg)
+    except IntegrityError:
+        existing = _by_client_ref(session=session, org=org, client_ref=data.client_ref)
+        if existing is None:
+            raise
+        return _replayed(existing=existing, digest=digest)
+    audit.record(session=session, organisation=org, action="create", entity_type=ENTITY, entity_id=reg.id,
+                 detail={"to": reg.status, "form_version": reg.form_version})
+    return Registered(registration=reg, created=True)
+
+
+def _by_client_ref(*, session: Session, org: Organisation, client_ref: str) -> Registration | None:
+    return session.exec(
+        select(Registration).where(Registration.care_provider_id == org.id, Registration.client_ref == client_ref)
+    ).first()
+
+
+def _replayed(*, existing: Registration, digest: str) -> Registered:
+    if existing.create_digest != digest:
+        raise Conflict(
+            f"client_ref {existing.client_ref!r} is already registered with other answers; "
+            "change that registration with PATCH",
+            existing_id=str(existing.id),
+        )
+    return Registered(registration=existing, created=False)
+
+
+def _load(*, session: Session, org: Organisation, registration_id: uuid.UUID, for_update: bool) -> Registration:
+    """A registration the organisation may see; 404 for anything else, so ids of others never leak."""
+    query = select(Registration).where(Registration.id == registration_id)
+    if for_update:
+        query = query.with_for_update()
+    reg = session.exec(query).first()
+    if reg is None or (org.kind != OrganisationKind.coordinator and reg.care_provider_id != org.id):
+        raise NotFound(f"no registration {registration_id}")
+    return reg
+
+
+def read_registration(*, session: Session, org: Organisation, registration_id: uuid.UUID) -> Registration:
+    """Read one registration; the read is audited."""
+    reg = _load(session=session, org=org, registration_id=registration_id, for_update=False)
+    audit.record_reads(session=session, organisation=org, entity_type=ENTITY, entity_ids=[reg.id])
+    return reg
+
+
+def list_registrations(
+    *, session: Session, org: Organisation, status: RegistrationStatus | None, limit: int, offset: int
+) -> tuple[list[Registration], int]:
+    """The registrations an organisation may see, longest waiting first; each one shown is audited."""
+    query = select(Registration)
+    if org.kind != OrganisationKind.coordinator:
+        query = query.where(Registration.care_provider_id == org.id)
+    if status is not None:
+        query = query.where(Registration.status == status.value)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = list(session.exec(
+        query.order_by(col(Registration.waiting_since), col(Registration.id)).limit(limit).offset(offset)
+    ).all())
+    audit.record_reads(session=session, organisation=org, entity_type=ENTITY, entity_ids=[r.id for r in rows])
+    return rows, total
+
+
+def update_registration(
+    *, session: Session, org: Organisation, registration_id: uuid.UUID, data: RegistrationUpdate,
+    expected_version: int | None,
+) -> Registration:
+    """Apply a partial change to an open registration."""
+    reg = _load(session=session, org=org, registration_id=registration_id, for_update=True)
+    check_version(current=reg.version, expected=expected_version)
+    if reg.status not in OPEN_STATUSES:
+        raise Conflict(f"a registration that is {reg.status} can no longer be changed", current_state=reg.status)
+    changes = data.model_dump(exclude_unset=True)
+    try:
+        merged = RegistrationFields.model_validate({**_document(reg), **changes})
+    except ValidationError as exc:
+        raise invalid_fields_from(exc) from None
+    _check_references(session=session, data=merged)
+    for name, value in _columns(merged).items():
+        setattr(reg, name, value)
+    reg.version += 1
+    reg.updated_at = utcnow()
+    session.add(reg)
+    # Field names only: the audit log must not become a second copy of the special-category data.
+    audit.record(session=session, organisation=org, action="update", entity_type=ENTITY, entity_id=reg.id,
+                 detail={"fields": sorted(changes)})
+    return reg
+
+
+def withdraw_registration(
+    *, session: Session, org: Organisation, registration_id: uuid.UUID, reason: str | None,
+    expected_version: int | None,
+) -> Registration:
+    """Withdraw a registration that is not yet housed."""
+    reg = _load(session=session, org=org, registration_id=registration_id, for_update=True)
+    check_version(current=reg.version, expected=expected_version)
+    if reg.status not in OPEN_STATUSES:
+        raise Conflict(f"a registration that is {reg.status} cannot be withdrawn", current_state=reg.status)
+    previous = reg.status
+    reg.status = RegistrationStatus.withdrawn.value
+    reg.withdrawn_at = reg.updated_at = utcnow()
+    reg.withdrawal_reason = reason
+    reg.version += 1
+    session.add(reg)
+    audit.record(session=session, organisation=org, action="withdraw", entity_type=ENTITY, entity_id=reg.id,
+                 detail={"from": previous, "to": reg.status})
+    return reg
+
+
+def set_waiting_since(
+    *, session: Session, org: Organisation, registration_id: uuid.UUID, waiting_since: datetime, reason: str
+) -> Registration:
+    """Let a coordinator start the waiting time earlier than the registration, with a reason."""
+    reg = _load(session=session, org=org, registration_id=registration_id, for_update=True)
+    if waiting_since.tzinfo is None:
+        raise InvalidFields([FieldError(field="waiting_since", message="give a time zone, e.g. 2024-03-01T00:00:00Z",
+                                        type="timezone_aware")])
+    if waiting_since > reg.created_at:
+        raise InvalidFields([FieldError(field="waiting_since", message="can only be earlier than the registration",
+                                        type="too_late")])
+    previous = reg.waiting_since
+    reg.waiting_since = waiting_since
+    reg.waiting_since_reason = reason
+    reg.version += 1
+    reg.updated_at = utcnow()
+    session.add(reg)
+    audit.record(session=session, organisation=org, action="set_waiting_since", entity_type=ENTITY, entity_id=reg.id,
+                 detail={"from": previous.isoformat(), "to": waiting_since.isoformat(), "reason": reason})
+    return reg

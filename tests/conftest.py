@@ -1,0 +1,130 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL, inside a transaction rolled back after.
+
+The schema is built by `alembic upgrade head`, never `create_all`, so the migrations are what the tests exercise.
+PostgreSQL is reached at DOORSTROOM_TEST_POSTGRES_URL (default: postgres@127.0.0.1:5432, trust auth); each run
+creates and drops its own throwaway databases. PostgreSQL being unreachable is an error, never a silent skip.
+"""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from service import migrations
+from service.config import Settings
+from service.db import get_session, make_engine, transaction
+from service.main import create_app
+from service.organisations import service as organisations_service
+from service.organisations.models import Organisation, OrganisationKind
+
+POSTGRES_ADMIN_URL = os.environ.get("DOORSTROOM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@contextmanager
+def throwaway_database(backend: str, tmp_dir: str) -> Iterator[str]:
+    """A new, empty database for `backend`, removed afterwards; yields its SQLAlchemy URL."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_dir}/doorstroom-{uuid.uuid4().hex[:8]}.db"
+        return
+    name = f"doorstroom_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield Settings(database_url=POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}").database_url
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend this run of a test uses."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated throwaway database shared by the tests of one backend."""
+    with throwaway_database(backend, str(tmp_path_factory.mktemp("db"))) as url:
+        migrations.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """The engine of the shared test database."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fresh_database_url(backend: str, tmp_path: object) -> Iterator[str]:
+    """An empty database of its own, for tests of migrations and the CLI that commit for real."""
+    with throwaway_database(backend, str(tmp_path)) as url:
+        yield url
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside an outer transaction that is rolled back after the test; commits become savepoints."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    yield session
+    session.close()
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def app(session: Session, database_url: str):  # type: ignore[no-untyped-def]
+    """The application with its per-request session bound to the test's transaction."""
+    application = create_app(Settings(database_url=database_url))
+
+    def _session() -> Iterator[Session]:
+        yield from transaction(session)
+
+    application.dependency_overrides[get_session] = _session
+    return application
+
+
+@pytest.fixture
+def make_org(session: Session) -> Callable[..., tuple[Organisation, str]]:
+    """Create an organisation of a kind; returns it with its plain API key."""
+
+    def _make(kind: OrganisationKind | str, name: str | None = None) -> tuple[Organisation, str]:
+        kind = OrganisationKind(kind)
+        issued = organisations_service.create_organisation(
+            session=session, kind=kind, name=name or f"{kind.value} {uuid.uuid4().hex[:6]}"
+        )
+        session.commit()
+        return issued.organisation, issued.api_key
+
+    return _make
+
+
+@pytest.fixture
+def client_for(app, make_org) -> Callable[..., TestClient]:  # type: ignore[no-untyped-def]
+    """An HTTP client authenticated as a new organisation of the given kind (`.org` holds the organisation)."""
+
+    def _client(kind: OrganisationKind | str, name: str | None = None) -> TestClient:
+        org, key = make_org(kind, name)
+        client = TestClient(app, headers={"Authorization": f"Bearer {key}"})
+        client.org = org  # type: ignore[attr-defined]
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def anonymous(app) -> TestClient:  # type: ignore[no-untyped-def]
+    """An HTTP client without an API key."""
+    return TestClient(app)
