@@ -74,7 +74,7 @@ def org_create(
     """Create an organisation and print its id and API key (the key is shown this once, stored hashed)."""
     _settings()
     try:
-        with Session(get_engine()) as session:
+        with Session(get_engine(), expire_on_commit=False) as session:
             issued = organisations_service.create_organisation(session=session, kind=kind, name=name)
             session.commit()
     except ValueError as exc:
@@ -88,7 +88,7 @@ def org_create(
 def org_list() -> None:
     """List organisations (never their keys)."""
     _settings()
-    with Session(get_engine()) as session:
+    with Session(get_engine(), expire_on_commit=False) as session:
         orgs = organisations_service.list_organisations(session=session)
     _print_json([{"id": str(o.id), "kind": o.kind, "name": o.name} for o in orgs])
 
@@ -102,7 +102,7 @@ def demo(
 
     settings = _settings()
     migrations.upgrade(settings.database_url)
-    with Session(get_engine()) as session:
+    with Session(get_engine(), expire_on_commit=False) as session:
         try:
             keys = load_demo(session=session)
         except RuntimeError as exc:

@@ -1,6 +1,6 @@
 """The application factory: routers, error handlers and middleware."""
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from service.audit.routes import router as audit_router
@@ -21,16 +21,18 @@ Every request carries `Authorization: Bearer <api key>`. Errors are `application
 lists each bad field. Changes need `If-Match` with the ETag last read.
 """
 
+ROUTERS = (health_router, dwellings_router, registrations_router, audit_router)
+
 
 def _operation_id(route: APIRoute) -> str:
     # The function name: stable, readable and unique, so generated clients keep their method names.
     return route.name
 
 
-def _summaries_from_docstrings(app: FastAPI) -> None:
+def _summaries_from_docstrings(router: APIRouter) -> None:
     """Use the first line of each route's docstring as its OpenAPI summary."""
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.description:
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.description and not route.summary:
             route.summary = route.description.strip().splitlines()[0]
 
 
@@ -44,9 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         generate_unique_id_function=_operation_id,
     )
-    for router in (health_router, dwellings_router, registrations_router, audit_router):
+    for router in ROUTERS:
+        _summaries_from_docstrings(router)
         app.include_router(router)
-    _summaries_from_docstrings(app)
     install_error_handlers(app)
     # Outermost first on the way in: the request id exists before the body limit can answer 413.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

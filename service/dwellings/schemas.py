@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from service.dwellings.models import DwellingStatus
 from service.fields import (
@@ -92,11 +92,14 @@ class DwellingFields(StrictInput):
             raise ValueError("contract types must not repeat")
         return sorted(value, key=list(ContractType).index)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "DwellingFields":
-        if self.bedrooms > self.rooms:
-            raise ValueError("bedrooms cannot exceed rooms")
-        return self
+    @field_validator("bedrooms")
+    @classmethod
+    def _bedrooms_within_rooms(cls, value: int, info: ValidationInfo) -> int:
+        # A field validator (not a model validator), so that the 422 names `bedrooms` instead of the whole body.
+        rooms = info.data.get("rooms")
+        if rooms is not None and value > rooms:
+            raise ValueError(f"bedrooms cannot exceed rooms ({rooms})")
+        return value
 
 
 class DwellingCreate(DwellingFields):

@@ -18,13 +18,13 @@ class Health(BaseModel):
     detail: str | None = None
 
 
-@router.get("/healthz", response_model=Health)
+@router.get("/healthz", response_model=Health, response_model_exclude_none=True)
 def healthz() -> Health:
     """Liveness: the process answers."""
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
+@router.get("/readyz", response_model=Health, response_model_exclude_none=True, responses={503: {"model": Health}})
 def readyz() -> Health | JSONResponse:
     """Readiness: the database answers and its schema is at the newest migration."""
     try:

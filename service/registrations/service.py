@@ -117,7 +117,8 @@ def to_public(reg: Registration) -> RegistrationPublic:
 def age_band(*, birth_year: int, year: int) -> str:
     """The age band of someone born in `birth_year`, in `year`."""
     age = year - birth_year
-    return next(label for low, high, label in AGE_BANDS if low <= age <= high)
+    # The figures year may lie before the applicant turned 16: that is a band too, never a crash.
+    return next((label for low, high, label in AGE_BANDS if low <= age <= high), f"under {AGE_BANDS[0][0]}")
 
 
 def candidate_profile(
@@ -127,16 +128,18 @@ def candidate_profile(
     provider = organisations.get_organisation(session=session, organisation_id=reg.care_provider_id)
     assert provider is not None  # a foreign key guarantees it
     household_size = reg.adults + len(reg.children_birth_years)
+    # Judged first, so that a year without figures is reported as such before anything else is derived from it.
+    passend_toewijzen = figures.falls_under_passend_toewijzen(
+        income_cents=reg.annual_income_cents, household_size=household_size,
+        applicant_age=year - reg.birth_year, year=year,
+    )
     return CandidateProfile(
         registration_id=reg.id,
         household=HouseholdComposition(adults=reg.adults, children=len(reg.children_birth_years)),
         age_band=age_band(birth_year=reg.birth_year, year=year),
         support_intensity=reg.support_intensity,  # type: ignore[arg-type]
         care_provider=CareProviderRef(id=provider.id, name=provider.name),
-        passend_toewijzen=figures.falls_under_passend_toewijzen(
-            income_cents=reg.annual_income_cents, household_size=household_size,
-            applicant_age=year - reg.birth_year, year=year,
-        ),
+        passend_toewijzen=passend_toewijzen,
         contract=reg.contract,  # type: ignore[arg-type]
         rank=rank,
         score=score,
@@ -168,8 +171,11 @@ def submit_registration(*, session: Session, org: Organisation, data: Registrati
     if existing is not None:
         return _replayed(existing=existing, digest=digest)
     _check_references(session=session, data=data)
+    now = utcnow()
+    # Waiting time counts from the moment of registration: the very same instant as `created_at`.
     reg = Registration(care_provider_id=org.id, client_ref=data.client_ref, create_digest=digest,
-                       form_version=data.form_version, **_columns(data))
+                       form_version=data.form_version, created_at=now, updated_at=now, waiting_since=now,
+                       **_columns(data))
     try:
         with session.begin_nested():
             session.add(reg)

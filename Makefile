@@ -1,0 +1,38 @@
+# Doorstroom: `make run` starts the service with the demo on SQLite; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_DB ?= doorstroom-demo.db
+PYTEST_ARGS ?=
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint openapi bench clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed  ## install into .venv (pinned by constraints.txt)
+
+run: install  ## a fresh demo database, its keys in demo-keys.json, then serve on http://$(HOST):$(PORT)
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	DOORSTROOM_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/doorstroom demo --keys-file demo-keys.json
+	DOORSTROOM_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/doorstroom serve --host $(HOST) --port $(PORT)
+
+test: install  ## the whole suite, on SQLite and PostgreSQL (127.0.0.1:5432 unless DOORSTROOM_TEST_POSTGRES_URL)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+openapi: install  ## refresh the committed contract after changing the API
+	$(BIN)/python -m service.openapi_export
+
+bench: install
+	$(BIN)/python -m bench.matching --dwellings 2000 --registrations 20000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DEMO_DB)* demo-keys.json test-results.xml

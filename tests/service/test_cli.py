@@ -1,0 +1,93 @@
+"""The `doorstroom` command against a fresh database of each backend."""
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from service import config, db
+from service.cli import app as cli
+from service.config import Settings
+from service.main import create_app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the CLI at a fresh database; the cached settings and engine are reset around the test."""
+    monkeypatch.setenv("DOORSTROOM_DATABASE_URL", fresh_database_url)
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    yield fresh_database_url
+    db.get_engine().dispose()
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_db_upgrade_creates_the_schema_with_every_municipality(cli_env):
+    _run("db", "upgrade")
+    with db.get_engine().connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM municipality")).scalar() == 342
+        assert connection.execute(text("SELECT name FROM municipality WHERE code = 'GM0344'")).scalar() == "Utrecht"
+
+
+def test_org_create_prints_a_key_that_works_once_and_is_stored_hashed(cli_env):
+    _run("db", "upgrade")
+    created = json.loads(_run("org", "create", "--kind", "corporation", "--name", "Woonstichting Test"))
+    assert set(created) == {"id", "kind", "name", "api_key"}
+    with db.get_engine().connect() as connection:
+        stored = connection.execute(text("SELECT key_hash, prefix FROM api_key")).all()
+    assert len(stored) == 1
+    assert created["api_key"] not in {stored[0].key_hash, stored[0].prefix}
+
+    client = TestClient(create_app(Settings(database_url=cli_env)))
+    assert client.get("/v1/dwellings", headers={"Authorization": f"Bearer {created['api_key']}"}).status_code == 200
+    assert client.get("/v1/dwellings", headers={"Authorization": f"Bearer {created['api_key']}x"}).status_code == 401
+    listed = json.loads(_run("org", "list"))
+    assert [o["id"] for o in listed] == [created["id"]] and "api_key" not in listed[0]
+
+
+def test_org_create_refuses_an_unknown_kind(cli_env):
+    _run("db", "upgrade")
+    result = runner.invoke(cli, ["org", "create", "--kind", "landlord", "--name", "X"])
+    assert result.exit_code != 0
+
+
+def test_demo_loads_both_regions_and_prints_working_keys(cli_env, tmp_path):
+    keys_file = tmp_path / "keys.json"
+    keys = json.loads(_run("demo", "--keys-file", str(keys_file)))
+    assert json.loads(keys_file.read_text()) == keys
+    assert len(keys["corporations"]) >= 2 and len(keys["care_providers"]) >= 2
+    client = TestClient(create_app(Settings(database_url=cli_env)))
+    coordinator = {"Authorization": f"Bearer {keys['coordinator']['api_key']}"}
+    dwellings = client.get("/v1/dwellings?limit=100", headers=coordinator).json()
+    registrations = client.get("/v1/registrations?limit=100", headers=coordinator).json()
+    assert dwellings["total"] == sum(c["dwellings"] for c in keys["corporations"])
+    assert registrations["total"] == sum(c["registrations"] for c in keys["care_providers"])
+    municipalities = {d["municipality_code"] for d in dwellings["items"]}
+    assert "GM0344" in municipalities and "GM0505" in municipalities  # Utrecht (U16) and Dordrecht
+    needs = {r["low_stimulus"] for r in registrations["items"]} | {r["contract"] for r in registrations["items"]}
+    assert {"required", "not_needed", "flip_required", "any"} <= needs
+    # A second demo into the same database would duplicate partners: refused.
+    assert runner.invoke(cli, ["demo"]).exit_code == 1
+
+
+def test_a_bad_setting_stops_the_cli_with_a_clear_message(monkeypatch):
+    monkeypatch.setenv("DOORSTROOM_DATABASE_URL", "mysql://nowhere/db")
+    config.get_settings.cache_clear()
+    try:
+        result = runner.invoke(cli, ["db", "upgrade"])
+    finally:
+        config.get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "DOORSTROOM_DATABASE_URL" in result.output
