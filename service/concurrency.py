@@ -15,7 +15,7 @@ def etag(version: int) -> str:
 def expected_version(if_match: str | None) -> int | None:
     """The version an If-Match header asks for; None for `*`. A missing header is refused with 428."""
     if if_match is None:
-        raise PreconditionRequired("send If-Match with the ETag (or `version`) you last read, so no change is lost")
+        raise PreconditionRequired("send If-Match with the ETag you last read, so that no change is lost")
     if if_match.strip() == "*":
         return None
     match = _ETAG.match(if_match.strip())

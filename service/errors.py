@@ -2,6 +2,7 @@
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -102,18 +103,20 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in parts) or "body"
 
 
-def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
+def field_errors(raw: Sequence[Mapping[str, Any]]) -> list[FieldError]:
+    """Pydantic's error list as our field errors: dotted paths, plain messages."""
     errors = []
-    for err in exc.errors():
-        message = err.get("msg", "invalid")
+    for err in raw:
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         if err.get("type") == "extra_forbidden":
             message = "unknown field"
-        errors.append(FieldError(field=_field_path(tuple(err.get("loc", ()))), message=message, type=err["type"]))
+        errors.append(FieldError(field=_field_path(tuple(err.get("loc", ()))), message=message,
+                                 type=str(err.get("type", "invalid"))))
     return errors
 
 
 async def _on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = _validation_errors(exc)
+    errors = field_errors(exc.errors())
     if any(e.type == "json_invalid" for e in errors):
         return problem_response(Problem(title="Bad Request", status=400, detail="the body is not valid JSON"))
     return problem_response(

@@ -2,14 +2,9 @@
 
 from pydantic import ValidationError
 
-from service.errors import FieldError, InvalidFields
+from service.errors import InvalidFields, field_errors
 
 
-def invalid_fields_from(exc: ValidationError, *, prefix: str = "") -> InvalidFields:
-    """The 422 error naming each field a ValidationError found."""
-    errors = []
-    for err in exc.errors():
-        path = ".".join(str(p) for p in err["loc"])
-        field = f"{prefix}{path}" if path else (prefix.rstrip(".") or "body")
-        errors.append(FieldError(field=field, message=err["msg"], type=err["type"]))
-    return InvalidFields(errors)
+def invalid_fields_from(exc: ValidationError) -> InvalidFields:
+    """The 422 error naming each field a ValidationError found (a merged PATCH document, for example)."""
+    return InvalidFields(field_errors(exc.errors()))
