@@ -1,12 +1,11 @@
 """Field types shared by the input documents: Dutch postcodes, CBS codes, money, coordinates, references."""
 
 import re
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 # The Netherlands' bounding box, Wadden islands and southern Limburg included; a point outside is a typo or a
 # swapped lat/lon, both of which would silently break every distance rule.
@@ -68,17 +67,15 @@ def check_date_window(value: date, *, earliest: date, latest: date) -> date:
     return value
 
 
-def refuse_nulls(*, nullable: set[str]) -> Callable[[type, Any], Any]:
-    """A before-validator for partial updates: null only clears the fields named in `nullable`.
+def refuse_nulls(*, nullable: set[str]) -> Any:
+    """A field validator for partial updates: null only clears the fields named in `nullable`.
 
-    Required fields of a document cannot be cleared, so a null there is a mistake to report, not a change.
+    Required fields of a document cannot be cleared, so a null there is a mistake to report on that field.
     """
 
-    def _check(cls: type, data: Any) -> Any:
-        if isinstance(data, dict):
-            nulls = sorted(k for k, v in data.items() if v is None and k not in nullable)
-            if nulls:
-                raise ValueError(f"fields cannot be set to null: {', '.join(nulls)}")
-        return data
+    def _check(cls: type, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in nullable:
+            raise ValueError("cannot be null; leave the field out to keep its value")
+        return value
 
-    return classmethod(_check)  # type: ignore[return-value]
+    return field_validator("*", mode="before")(_check)

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from service.dwellings.models import DwellingStatus
 from service.fields import (
@@ -152,7 +152,7 @@ class DwellingUpdate(StrictInput):
     contract_types: Annotated[list[ContractType] | None, Field(min_length=1, max_length=3)] = None
     available_from: date | None = None
 
-    _no_nulls = model_validator(mode="before")(refuse_nulls(nullable=set()))
+    _no_nulls = refuse_nulls(nullable=set())
 
 
 class Withdrawal(StrictInput):

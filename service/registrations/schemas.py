@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from service.fields import (
     AreaCode,
@@ -293,7 +293,7 @@ class RegistrationUpdate(StrictInput):
     ready_from: date | None = None
     notes: Annotated[str | None, Field(max_length=2000)] = None
 
-    _no_nulls = model_validator(mode="before")(refuse_nulls(nullable={"notes"}))
+    _no_nulls = refuse_nulls(nullable={"notes"})
 
 
 class WaitingSince(StrictInput):
