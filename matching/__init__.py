@@ -1,0 +1,81 @@
+"""Doorstroom's matcher: a pure library (no I/O, no environment). Data in, shortlists out."""
+
+from matching.cbs import area_contains, district_of, municipality_of
+from matching.diagnose import diagnose_registration, diagnose_registrations
+from matching.figures import FiguresTable, HousingFigures, MissingFiguresError, figures_from_rows
+from matching.geo import haversine_m, nearest_place_distances, points_within
+from matching.model import (
+    CATEGORIES,
+    CONTRACT_ANY,
+    CONTRACT_FLIP,
+    CONTRACT_FLIP_REQUIRED,
+    CONTRACT_REGULAR,
+    CONTRACT_REGULAR_ONLY,
+    CONTRACT_WITH_AGREEMENTS,
+    LOW_STIMULUS_NOT_NEEDED,
+    LOW_STIMULUS_PREFERRED,
+    LOW_STIMULUS_REQUIRED,
+    RULE_CODES,
+    AvoidPoints,
+    Dwellings,
+    Problem,
+    RegionPolicy,
+    Registrations,
+    SolveParams,
+    days_since_epoch,
+    exemption_mask,
+    region_ties,
+    rule_bit,
+    waiting_days_from,
+)
+from matching.prepare import RegistrationTables
+from matching.result import Candidate, MatchResult, RegistrationDiagnosis, Shortlist
+from matching.scoring import SCORE_TERMS
+from matching.solve import instant_shortlist, prepare_registrations, solve, take_dwellings
+
+__all__ = [
+    "CATEGORIES",
+    "CONTRACT_ANY",
+    "CONTRACT_FLIP",
+    "CONTRACT_FLIP_REQUIRED",
+    "CONTRACT_REGULAR",
+    "CONTRACT_REGULAR_ONLY",
+    "CONTRACT_WITH_AGREEMENTS",
+    "LOW_STIMULUS_NOT_NEEDED",
+    "LOW_STIMULUS_PREFERRED",
+    "LOW_STIMULUS_REQUIRED",
+    "RULE_CODES",
+    "SCORE_TERMS",
+    "AvoidPoints",
+    "Candidate",
+    "Dwellings",
+    "FiguresTable",
+    "HousingFigures",
+    "MatchResult",
+    "MissingFiguresError",
+    "Problem",
+    "RegionPolicy",
+    "RegistrationDiagnosis",
+    "RegistrationTables",
+    "Registrations",
+    "Shortlist",
+    "SolveParams",
+    "area_contains",
+    "days_since_epoch",
+    "diagnose_registration",
+    "diagnose_registrations",
+    "district_of",
+    "exemption_mask",
+    "figures_from_rows",
+    "haversine_m",
+    "instant_shortlist",
+    "municipality_of",
+    "nearest_place_distances",
+    "points_within",
+    "prepare_registrations",
+    "region_ties",
+    "rule_bit",
+    "solve",
+    "take_dwellings",
+    "waiting_days_from",
+]

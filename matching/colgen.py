@@ -1,0 +1,139 @@
+"""Exact assignment by column generation over the sweep's candidates.
+
+Start from each dwelling's best candidates plus a greedy fill, solve the lexicographic flow on that arc
+set, compute potentials, and price every eligible pair. Pairs with positive amount are added and the flow
+re-solved; when none is left the potentials certify optimality over ALL eligible pairs (LP duality: the
+b-matching polytope is integral, so the flow optimum is the LP optimum). This keeps a small fraction of
+the D x R pairs while staying exact; the top-3n exchange argument (each dwelling only needs its 3n best
+registrations in a component of n dwellings) is exact as well but needs n x 3n arcs per component.
+
+Between rounds, an unused arc whose reduced cost exceeds what the unpriced pairs could still add is
+dropped: every solution using it is worse than the current one (reduced-cost fixing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from time import perf_counter
+
+import numpy as np
+
+from matching.components import components
+from matching.duals import Potentials, residual_potentials
+from matching.model import BoolArray, IntArray, SolveParams
+from matching.optimiser import Arcs, Network, flow_assign
+from matching.prepare import DwellingTables, RegistrationTables
+from matching.pricing import price
+from matching.scoring import score_pairs
+from matching.sweep import Ordering, Sweep, greedy
+
+
+@dataclass(frozen=True, eq=False)
+class Assignment:
+    """An optimal (when certified) assignment over `arcs` in network `net`, with its potentials.
+
+    `extra` bounds what pairs outside `arcs` could still add to value() (0 when certified).
+    """
+
+    arcs: Arcs
+    chosen: BoolArray
+    potentials: Potentials
+    net: Network
+    big_m: int
+    certified: bool
+    extra: int
+    rounds: int
+
+    @property
+    def filled(self) -> int:
+        """Slots filled."""
+        return int(self.chosen.sum())
+
+    def value(self, chosen: BoolArray | None = None) -> int:
+        """Return big_m * filled + network weight (score minus penalties) of a selection of the arcs."""
+        sel = self.chosen if chosen is None else chosen
+        return self.big_m * int(sel.sum()) + int(self.net.weights(self.arcs)[sel].sum())
+
+
+def max_abs_score(dw: DwellingTables, rg: RegistrationTables, sweep: Sweep) -> int:
+    """Return a bound on |score| over all pairs."""
+    if dw.n == 0 or rg.n == 0:
+        return 0
+    base_hi = rg.base.max(axis=1)[dw.slot]
+    base_lo = rg.base.min(axis=1)[dw.slot]
+    return int(max(np.abs(base_hi + sweep.score_hi).max(), np.abs(base_lo + sweep.score_lo).max()))
+
+
+def big_m_for(dw: DwellingTables, rg: RegistrationTables, sweep: Sweep, capacity: IntArray) -> int:
+    """Return a per-slot weight exceeding any score change one extra filled slot could cost."""
+    if dw.n == 0 or rg.n == 0:
+        return 1
+    max_abs = max_abs_score(dw, rg, sweep)
+    # A simple residual path crosses each dwelling at most twice; 2 (D + S + 1) covers any path or cycle.
+    # The factor 2 on the score leaves room for Lagrangian penalties up to max_abs.
+    return 2 * (dw.n + int(capacity.sum()) + 1) * (2 * max_abs + 1)
+
+
+def assigned_to(arcs: Arcs, chosen: BoolArray, n_regs: int) -> IntArray:
+    """Return, per registration, the dwelling it is assigned to, or -1."""
+    out = np.full(n_regs, -1, np.int64)
+    out[arcs.r[chosen]] = arcs.d[chosen]
+    return out
+
+
+def initial_arcs(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, sweep: Sweep,
+                 capacity: IntArray) -> Arcs:
+    """Return the sweep's per-dwelling best candidates plus a greedy fill."""
+    top = sweep.top
+    keep = top.ravel() >= 0
+    d0 = np.repeat(np.arange(dw.n, dtype=np.int64), top.shape[1])[keep]
+    r0 = top.ravel()[keep]
+    gd, gr = greedy(dw, rg, ordering, sweep.packed, capacity, sweep.eligible_count, top)
+    first = Arcs(d0, r0, score_pairs(dw, rg, d0, r0))
+    return Arcs.union(first, Arcs(gd, gr, score_pairs(dw, rg, gd, gr)), rg.n)
+
+
+def column_generation(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, sweep: Sweep,
+                      params: SolveParams, deadline: float, net: Network, big_m: int, arcs: Arcs,
+                      tie_break: bool = True, optional_fill: bool = False) -> Assignment:
+    """Price and re-solve until certified, within the gap limit, out of rounds or past the deadline.
+
+    `optional_fill` maximises big_m * filled + weight exactly (for penalised networks) instead of filling
+    first; both agree when weights stay within the range big_m was sized for.
+    """
+    per_dwelling = 3 * params.slots_per_dwelling
+    rounds = 0
+    while True:
+        # Rounds solve without the tie-break (cheaper cost range); it is applied once at the end.
+        chosen = flow_assign(arcs, dw.n, net, ordering.tb_value, tie_break=False,
+                             slot_value=big_m if optional_fill else None)
+        pot = residual_potentials(dw.n, rg.n, arcs, chosen, net, big_m)
+        priced = price(dw, rg, sweep.packed, pot, assigned_to(arcs, chosen, rg.n), net,
+                       threshold=0, per_dwelling=per_dwelling)
+        rounds += 1
+        # What unpriced pairs could add at most (each registration, or each dwelling's slots, gains at most
+        # its largest violations): value(any solution) <= value(chosen) + extra.
+        extra = min(int(priced.best_per_registration.sum()), int(priced.top_sum_per_dwelling.sum()))
+        score = int(net.weights(arcs)[chosen].sum())
+        certified = len(priced.arcs) == 0
+        within_gap = extra < big_m and extra <= params.relative_gap_limit * max(1, abs(score))
+        if certified or within_gap or rounds >= params.max_pricing_rounds or perf_counter() > deadline:
+            break
+        rc = pot.reduced_costs(arcs, net)
+        arcs = Arcs.union(arcs.subset(chosen | (rc <= extra)), priced.arcs, rg.n)
+    if tie_break:
+        # Every optimal solution uses only arcs of zero reduced cost (or used arcs of negative reduced
+        # cost), so the tie-break among optimal solutions needs just those arcs.
+        keep = chosen | (pot.reduced_costs(arcs, net) <= extra)
+        final = flow_assign(arcs.subset(keep), dw.n, net, ordering.tb_value, tie_break=True)
+        chosen = np.zeros(len(arcs), np.bool_)
+        chosen[np.flatnonzero(keep)[final]] = True
+    return Assignment(arcs, chosen, pot, net, big_m, certified, 0 if certified else extra, rounds)
+
+
+def count_components(arcs: Arcs, n_dwellings: int, n_regs: int) -> int:
+    """Return the number of connected components of the arc graph that contain a dwelling."""
+    if len(arcs) == 0:
+        return 0
+    label = components(n_regs + n_dwellings, arcs.r, n_regs + arcs.d)
+    return len(np.unique(label[n_regs + np.unique(arcs.d)]))

@@ -1,0 +1,175 @@
+"""The eligibility sweep: one pass over row blocks producing counts, packed eligibility and candidates.
+
+Memory stays bounded by the block size: a block holds (rows x R) booleans and a few int64 columns of
+candidates; the full D x R eligibility is kept bit-packed (D x R/8 bytes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from time import perf_counter
+from typing import Final
+
+import numpy as np
+
+from matching.model import RULE_CODES, IntArray
+from matching.prepare import Block, DwellingTables, RegistrationTables
+from matching.rules import Cols, eligible_mask, row_counts, rule_masks
+from matching.scoring import dwelling_score_bounds, score_block, score_pairs
+
+NEG: Final = -(1 << 62)
+
+
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """Result of the sweep over all dwellings."""
+
+    excluded: IntArray
+    eligible_count: IntArray
+    packed: np.ndarray
+    top: IntArray
+    score_lo: IntArray
+    score_hi: IntArray
+    eligibility_seconds: float
+    scoring_seconds: float
+
+
+class Ordering:
+    """Per policy slot, registrations sorted by base score (desc) then tie-break rank; cached."""
+
+    def __init__(self, rg: RegistrationTables) -> None:
+        self.rg = rg
+        self.tb_value = (rg.n - 1 - rg.tb_rank).astype(np.int64)
+
+    def order(self, slot: int) -> IntArray:
+        """Return registrations by descending base score of the slot's policy, ties by tie-break rank."""
+        # Cached on the registration tables, so a prepared set of registrations sorts once per policy.
+        got = self.rg.orders.get(slot)
+        if got is None:
+            got = np.lexsort((self.rg.tb_rank, -self.rg.base[slot])).astype(np.int64)
+            self.rg.orders[slot] = got
+        return got
+
+    def key(self, score: IntArray, cols: IntArray | None) -> IntArray:
+        """Combine score and tie-break into one sortable int64 key (score first)."""
+        tb = self.tb_value if cols is None else self.tb_value[cols]
+        return score * max(self.rg.n, 1) + tb
+
+
+def unpack_rows(packed: np.ndarray, rows: IntArray, n_regs: int) -> np.ndarray:
+    """Return the boolean eligibility rows of the packed matrix."""
+    return np.unpackbits(packed[rows], axis=1, count=n_regs).view(np.bool_)
+
+
+def top_k(
+    dw: DwellingTables,
+    rg: RegistrationTables,
+    ordering: Ordering,
+    block: Block,
+    eligible: np.ndarray,
+    k: int,
+    hi: IntArray,
+) -> IntArray:
+    """Return each block row's k best eligible registrations by (score, tie-break), -1 padded.
+
+    Scans registrations in descending base score and stops for a row once no registration further down
+    can reach the k-th best score found (base + the row's interaction upper bound `hi` falls short).
+    """
+    n = rg.n
+    b = len(block.rows)
+    out = np.full((b, k), -1, np.int64)
+    if n == 0 or b == 0 or k == 0:
+        return out
+    order = ordering.order(block.slot)
+    base = rg.base[block.slot]
+    pending = np.arange(b)
+    width = min(n, max(16 * k, 512))
+    while len(pending):
+        cols = order[:width]
+        sub = Block(block.rows[pending], block.slot, block.year)
+        elig = eligible[pending][:, cols]
+        key = np.where(elig, ordering.key(score_block(dw, rg, sub, Cols.subset(n, cols)), cols), NEG)
+        kk = min(k, width)
+        if width > kk:
+            idx = np.argpartition(-key, kk - 1, axis=1)[:, :kk]
+        else:
+            idx = np.broadcast_to(np.arange(width), (len(pending), width)).copy()
+        best = np.take_along_axis(key, idx, axis=1)
+        srt = np.argsort(-best, axis=1, kind="stable")
+        idx, best = np.take_along_axis(idx, srt, axis=1), np.take_along_axis(best, srt, axis=1)
+        if width >= n:
+            done = np.ones(len(pending), np.bool_)
+        else:
+            count = np.count_nonzero(elig, axis=1)
+            kth_score = best[:, kk - 1] // max(n, 1) if kk == k else np.full(len(pending), NEG)
+            done = (count >= k) & (base[order[width]] + hi[sub.rows] < kth_score)
+        chosen = np.where(best > NEG, cols[idx], -1)
+        out[pending[done], :kk] = chosen[done]
+        pending = pending[~done]
+        width = min(n, width * 4)
+    return out
+
+
+def run_sweep(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, k: int) -> Sweep:
+    """Evaluate every rule for every pair block by block; keep counts, packed eligibility, top-k lists."""
+    n_rules = len(RULE_CODES)
+    excluded = np.zeros((dw.n, n_rules), np.int64)
+    eligible_count = np.zeros(dw.n, np.int64)
+    packed = np.zeros((dw.n, (rg.n + 7) // 8), np.uint8)
+    top = np.full((dw.n, k), -1, np.int64)
+    lo, hi = dwelling_score_bounds(dw, rg)
+    cols = Cols.all(rg.n)
+    t_elig = t_score = 0.0
+    for block in dw.blocks:
+        t0 = perf_counter()
+        shape = (len(block.rows), rg.n)
+        masks = rule_masks(dw, rg, block, cols)
+        for j, mask in enumerate(masks):
+            excluded[block.rows, j] = row_counts(mask, shape)
+        elig = eligible_mask(masks, shape)
+        eligible_count[block.rows] = np.count_nonzero(elig, axis=1)
+        packed[block.rows] = np.packbits(elig, axis=1)
+        t1 = perf_counter()
+        top[block.rows] = top_k(dw, rg, ordering, block, elig, k, hi)
+        t_elig += t1 - t0
+        t_score += perf_counter() - t1
+    return Sweep(excluded, eligible_count, packed, top, lo, hi, t_elig, t_score)
+
+
+def greedy(
+    dw: DwellingTables,
+    rg: RegistrationTables,
+    ordering: Ordering,
+    packed: np.ndarray,
+    capacity: IntArray,
+    eligible_count: IntArray,
+    top: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """Warm start: dwellings with the fewest eligible registrations first each take their best free ones.
+
+    Returns (dwelling, registration) arrays. Only a starting point for the exact optimiser; serving the
+    scarcest dwellings first makes it fill nearly every slot that can be filled.
+    """
+    taken = np.zeros(rg.n, np.bool_)
+    out_d: list[IntArray] = []
+    out_r: list[IntArray] = []
+    for d in np.lexsort((np.arange(dw.n), eligible_count)).tolist():
+        want = int(capacity[d])
+        if want == 0:
+            continue
+        listed = top[d][top[d] >= 0]
+        free = listed[~taken[listed]]
+        if len(free) >= want or len(listed) == eligible_count[d]:
+            picked = free[:want]
+        else:
+            # The precomputed list ran out: scan the dwelling's whole eligible row.
+            row = np.unpackbits(packed[d], count=rg.n).view(np.bool_)
+            cand = np.flatnonzero(row & ~taken)
+            key = ordering.key(score_pairs(dw, rg, np.full(len(cand), d, np.int64), cand), cand)
+            picked = cand[np.argsort(-key, kind="stable")[:want]]
+        taken[picked] = True
+        out_d.append(np.full(len(picked), d, np.int64))
+        out_r.append(picked)
+    if not out_d:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(out_d), np.concatenate(out_r)
