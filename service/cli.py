@@ -1,6 +1,8 @@
 """The `doorstroom` command: serve, migrate, create organisations, load the demo, export the OpenAPI document."""
 
+import dataclasses
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +21,9 @@ app = typer.Typer(help="Doorstroom: matching people leaving shelters with dwelli
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 org_app = typer.Typer(help="Partner organisations and their API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+places_app = typer.Typer(help="Places that clients may need to avoid.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
+app.add_typer(places_app, name="places")
 
 
 def _settings() -> Settings:
@@ -91,6 +95,40 @@ def org_list() -> None:
     with Session(get_engine(), expire_on_commit=False) as session:
         orgs = organisations_service.list_organisations(session=session)
     _print_json([{"id": str(o.id), "kind": o.kind, "name": o.name} for o in orgs])
+
+
+@places_app.command("import")
+def places_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a GeoJSON FeatureCollection")],
+    source: Annotated[str | None, typer.Option(help="names the import; default: the file name")] = None,
+) -> None:
+    """Import places (OSM tags or an explicit `category`); the same source again replaces it."""
+    from service.places import service as places_service
+    from service.places.schemas import SOURCE_PATTERN
+
+    source = source or file.stem
+    if not re.match(SOURCE_PATTERN, source):
+        typer.echo(f"error: source {source!r} must be 1-100 letters, digits or ._:- (give one with --source)",
+                   err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    migrations.upgrade(settings.database_url)
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        typer.echo(f"error: {file} is not JSON: {exc}", err=True)
+        raise typer.Exit(2) from None
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            report = places_service.import_places(session=session, org=None, source=source,
+                                                  document=document)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        session.commit()
+    _print_json(dataclasses.asdict(report))
+    if report.rejected:
+        typer.echo(f"{len(report.rejected)} features were not imported (see `rejected`)", err=True)
 
 
 @app.command()

@@ -6,7 +6,7 @@ partner's. The data is seeded, so every demo database is the same apart from ids
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,8 +14,12 @@ from sqlmodel import Session, func, select
 
 from service.dwellings import service as dwellings_service
 from service.dwellings.schemas import DwellingCreate
+from service.figures import housing_figures
 from service.organisations import service as organisations_service
 from service.organisations.models import Organisation, OrganisationKind
+from service.places import service as places_service
+from service.regions import service as regions_service
+from service.regions.schemas import Policy, RegionPut
 from service.registrations import service as registrations_service
 from service.registrations.schemas import RegistrationCreate
 from service.sqltypes import utcnow
@@ -84,17 +88,42 @@ def load_demo(*, session: Session) -> dict[str, Any]:
     if session.exec(select(func.count()).select_from(Organisation)).one():
         raise RuntimeError("the database already has organisations; load the demo into an empty database")
     rng = random.Random(2026)
-    _, coordinator = _org(session, OrganisationKind.coordinator, COORDINATOR)
+    coordinator_org, coordinator = _org(session, OrganisationKind.coordinator, COORDINATOR)
     keys: dict[str, Any] = {"coordinator": coordinator, "corporations": [], "care_providers": []}
-    for name, municipalities in CORPORATIONS.items():
-        org, entry = _org(session, OrganisationKind.corporation, name)
-        entry["dwellings"] = sum(_offer(session, org, rng, m, i) for i, m in enumerate(municipalities * 2))
-        keys["corporations"].append(entry)
+    _regions_places_and_scores(session, coordinator_org, rng)
+    # Clients first, so that every dwelling offered afterwards gets its shortlist at once.
     for name, (setting, municipalities) in CARE_PROVIDERS.items():
         org, entry = _org(session, OrganisationKind.care_provider, name)
         entry["registrations"] = sum(_register(session, org, rng, setting, municipalities, i) for i in range(15))
         keys["care_providers"].append(entry)
+    for name, municipalities in CORPORATIONS.items():
+        org, entry = _org(session, OrganisationKind.corporation, name)
+        entry["dwellings"] = sum(_offer(session, org, rng, m, i) for i, m in enumerate(municipalities * 2))
+        keys["corporations"].append(entry)
     return keys
+
+
+def _regions_places_and_scores(session: Session, coordinator: Organisation, rng: random.Random) -> None:
+    """The two regions with their policies, places around each centre, and neighbourhood scores."""
+    u16 = RegionPut(name="U16 (regio Utrecht)", municipality_codes=[m.code for m in U16],
+                    policy=Policy(min_tie_years=1, max_high_support_per_neighbourhood=2))
+    drechtsteden = RegionPut(name="Drechtsteden and Alblasserwaard",
+                             municipality_codes=[m.code for m in DRECHTSTEDEN_ALBLASSERWAARD],
+                             policy=Policy(min_tie_years=3))
+    regions_service.put_region(session=session, org=coordinator, code="U16", data=u16)
+    regions_service.put_region(session=session, org=coordinator, code="DRECHTSTEDEN", data=drechtsteden)
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [
+            round(m.lon + rng.uniform(-0.015, 0.015), 5), round(m.lat + rng.uniform(-0.01, 0.01), 5)]},
+         "properties": {"category": category}}
+        for m in U16 + DRECHTSTEDEN_ALBLASSERWAARD
+        for category in ("liquor_store", "bar_nightlife", "bar_nightlife", "cannabis_shop", "gambling")
+    ]
+    places_service.import_places(session=session, org=coordinator, source="demo-places",
+                                 document={"type": "FeatureCollection", "features": features})
+    scores = "\n".join(f"BU{m.code[2:]}{w:02d}{b:02d},{rng.randint(10, 90)}"
+                       for m in U16 + DRECHTSTEDEN_ALBLASSERWAARD for w in range(1, 5) for b in range(6))
+    regions_service.upload_vulnerability(session=session, org=coordinator, text=scores)
 
 
 def _org(session: Session, kind: OrganisationKind, name: str) -> tuple[Organisation, dict[str, Any]]:
@@ -129,10 +158,17 @@ def _offer(session: Session, org: Organisation, rng: random.Random, m: DemoMunic
                                   "shared_entrance_households": rng.choice([1, 2, 4, 8, 12]),
                                   "next_to_business": rng.random() < 0.2, "busy_road": rng.random() < 0.25},
         "contract_types": rng.choice([["regular"], ["regular", "flip"], ["flip"], ["regular", "with_agreements"]]),
-        "available_from": (utcnow().date() + timedelta(days=rng.randint(7, 75))).isoformat(),
+        "available_from": _available_from(rng).isoformat(),
     })
     dwellings_service.offer_dwelling(session=session, org=org, data=data)
     return 1
+
+
+def _available_from(rng: random.Random) -> date:
+    """Soon, but within the last year with passend-toewijzen figures, so the demo dwellings can be matched."""
+    today = utcnow().date()
+    last_day = date(max(housing_figures().years), 12, 31)
+    return max(today, min(today + timedelta(days=rng.randint(7, 75)), last_day))
 
 
 def _register(session: Session, org: Organisation, rng: random.Random, setting: str,

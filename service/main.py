@@ -10,7 +10,10 @@ from service.errors import install_error_handlers
 from service.health.routes import router as health_router
 from service.logging import configure_logging
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.places.routes import router as places_router
+from service.regions.routes import router as regions_router
 from service.registrations.routes import router as registrations_router
+from service.shortlists.routes import router as shortlists_router
 
 DESCRIPTION = """\
 Doorstroom matches people who are ready to leave a shelter or supported housing with dwellings that housing
@@ -21,7 +24,8 @@ Every request carries `Authorization: Bearer <api key>`. Errors are `application
 lists each bad field. Changes need `If-Match` with the ETag last read.
 """
 
-ROUTERS = (health_router, dwellings_router, registrations_router, audit_router)
+ROUTERS = (health_router, dwellings_router, registrations_router, regions_router, places_router,
+           shortlists_router, audit_router)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_error_handlers(app)
     # Outermost first on the way in: the request id exists before the body limit can answer 413.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       path_limits={"/v1/places/import": settings.max_import_bytes})
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -55,19 +55,24 @@ class RequestIdMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Answer 413 to a body over the limit, whether announced by Content-Length or streamed in chunks."""
+    """Answer 413 to a body over the limit, whether announced by Content-Length or streamed in chunks.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    `path_limits` raises the limit for named paths (a place import is a large GeoJSON document).
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit)
             return
         # Read the whole body before the app runs: an error raised from `receive` inside the app would be turned
         # into a 400 by FastAPI's body parsing, so a chunked body over the limit is refused here, up front.
@@ -80,8 +85,8 @@ class BodyLimitMiddleware:
                 return  # the client went away before sending its body
             chunk = message.get("body", b"")
             received += len(chunk)
-            if received > self.max_bytes:
-                await self._too_large(scope, receive, send)
+            if received > limit:
+                await self._too_large(scope, receive, send, limit)
                 return
             chunks.append(chunk)
             more_body = message.get("more_body", False)
@@ -96,7 +101,7 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay_receive, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         problem = Problem(title="Content Too Large", status=413,
-                          detail=f"the request body is larger than {self.max_bytes} bytes")
+                          detail=f"the request body is larger than {limit} bytes")
         await problem_response(problem)(scope, receive, send)

@@ -4,6 +4,11 @@ from service.audit.models import AuditRecord
 from service.dwellings.models import Dwelling
 from service.municipalities.models import Municipality
 from service.organisations.models import ApiKey, Organisation
+from service.places.models import DwellingPlaceDistance, Place
+from service.regions.models import NeighbourhoodScore, Region, RegionMunicipality, RegionPolicyVersion
 from service.registrations.models import Registration
+from service.shortlists.models import MatchingRun, Shortlist, ShortlistCandidate
 
-__all__ = ["ApiKey", "AuditRecord", "Dwelling", "Municipality", "Organisation", "Registration"]
+__all__ = ["ApiKey", "AuditRecord", "Dwelling", "DwellingPlaceDistance", "MatchingRun", "Municipality",
+           "NeighbourhoodScore", "Organisation", "Place", "Region", "RegionMunicipality", "RegionPolicyVersion",
+           "Registration", "Shortlist", "ShortlistCandidate"]

@@ -7,6 +7,8 @@ from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
+from service import clock
+
 # JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
 JSONVariant = JSON().with_variant(JSONB(), "postgresql")
 
@@ -31,5 +33,5 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
-    """The current time in UTC."""
-    return datetime.now(UTC)
+    """The current time in UTC, from the service clock (which deadline tests can move)."""
+    return clock.now()

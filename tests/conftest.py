@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service import migrations
+from service import config, db, migrations
 from service.config import Settings
 from service.db import get_session, make_engine, transaction
 from service.main import create_app
@@ -70,6 +70,18 @@ def fresh_database_url(backend: str, tmp_path: object) -> Iterator[str]:
     """An empty database of its own, for tests of migrations and the CLI that commit for real."""
     with throwaway_database(backend, str(tmp_path)) as url:
         yield url
+
+
+@pytest.fixture
+def cli_env(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the CLI at a fresh database; the cached settings and engine are reset around the test."""
+    monkeypatch.setenv("DOORSTROOM_DATABASE_URL", fresh_database_url)
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    yield fresh_database_url
+    db.get_engine().dispose()
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
 
 
 @pytest.fixture

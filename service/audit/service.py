@@ -32,6 +32,11 @@ def record(
     )
 
 
+def name_id(kind: str, name: str) -> uuid.UUID:
+    """A stable audit entity id for things known by name (a region code, a place source)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"doorstroom:{kind}:{name}")
+
+
 def record_reads(
     *, session: Session, organisation: Organisation, entity_type: str, entity_ids: list[uuid.UUID]
 ) -> None:

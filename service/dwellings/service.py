@@ -17,6 +17,8 @@ from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.fields import cents_to_euros, euros_to_cents
 from service.municipalities import service as municipalities
 from service.organisations.models import Organisation, OrganisationKind
+from service.places import service as places_service
+from service.shortlists import service as shortlists_service
 from service.sqltypes import utcnow
 from service.validation import invalid_fields_from
 
@@ -146,8 +148,11 @@ def offer_dwelling(*, session: Session, org: Organisation, data: DwellingCreate)
         if existing is None:
             raise
         return _replayed(existing=existing, digest=digest)
+    places_service.refresh_distances(session=session, dwellings=[dwelling])
     audit.record(session=session, organisation=org, action="create", entity_type=ENTITY, entity_id=dwelling.id,
                  detail={"to": dwelling.status})
+    # Every offered dwelling gets a shortlist at once among the registrations on no other open shortlist.
+    shortlists_service.shortlist_new_dwelling(session=session, dwelling=dwelling)
     return Offered(dwelling=dwelling, created=True)
 
 
@@ -209,11 +214,14 @@ def update_dwelling(
     except ValidationError as exc:
         raise invalid_fields_from(exc) from None
     _check_references(session=session, data=merged)
+    moved = (merged.location.lat, merged.location.lon) != (dwelling.lat, dwelling.lon)
     for name, value in _columns(merged).items():
         setattr(dwelling, name, value)
     dwelling.version += 1
     dwelling.updated_at = utcnow()
     session.add(dwelling)
+    if moved:
+        places_service.refresh_distances(session=session, dwellings=[dwelling])
     audit.record(session=session, organisation=org, action="update", entity_type=ENTITY, entity_id=dwelling.id,
                  detail={"fields": sorted(changes)})
     return dwelling

@@ -90,7 +90,7 @@ def get_candidate_profile(
     year = year or utcnow().year
     try:
         return service.candidate_profile(session=session, reg=reg, year=year)
-    except figures.MissingFigures as exc:
+    except figures.MissingFiguresError as exc:
         raise InvalidFields([FieldError(field="query.year", message=str(exc), type="missing_figures")]) from None
 
 

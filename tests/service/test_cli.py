@@ -1,9 +1,7 @@
 """The `doorstroom` command against a fresh database of each backend."""
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -14,18 +12,6 @@ from service.config import Settings
 from service.main import create_app
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Point the CLI at a fresh database; the cached settings and engine are reset around the test."""
-    monkeypatch.setenv("DOORSTROOM_DATABASE_URL", fresh_database_url)
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    yield fresh_database_url
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
 
 
 def _run(*args: str) -> str:

@@ -1,0 +1,110 @@
+"""Importing places and keeping each dwelling's distance to the nearest place of every category up to date."""
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, col, delete, func, select
+
+from matching.geo import nearest_place_distances
+from matching.model import CATEGORIES
+from service.audit import service as audit
+from service.dwellings.models import OPEN_STATUSES, Dwelling
+from service.organisations.models import Organisation
+from service.places.geojson import RejectedFeature, parse_feature_collection
+from service.places.models import DwellingPlaceDistance, Place
+
+ENTITY = "place_source"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: places kept per category, places of the same source replaced, features rejected."""
+
+    source: str
+    imported: int
+    replaced: int
+    by_category: dict[str, int]
+    rejected: list[RejectedFeature] = field(default_factory=list)
+    dwellings_updated: int = 0
+
+
+def import_places(*, session: Session, org: Organisation | None, source: str, document: Any) -> ImportReport:
+    """Replace every place of `source` with the good features of a FeatureCollection; report the bad ones."""
+    places, rejected = parse_feature_collection(document)
+    replaced = session.exec(select(func.count()).select_from(Place).where(Place.source == source)).one()
+    session.exec(delete(Place).where(col(Place.source) == source))  # type: ignore[call-overload]
+    session.add_all(
+        Place(source=source, category=p.category, lat=p.lat, lon=p.lon, name=p.name, external_id=p.external_id)
+        for p in places
+    )
+    session.flush()
+    updated = refresh_distances(session=session, dwellings=_open_dwellings(session))
+    report = ImportReport(source=source, imported=len(places), replaced=replaced,
+                          by_category=dict(Counter(p.category for p in places)), rejected=rejected,
+                          dwellings_updated=updated)
+    audit.record(session=session, organisation=org, action="import", entity_type=ENTITY,
+                 entity_id=audit.name_id(ENTITY, source),
+                 detail={"source": source, "imported": report.imported, "replaced": replaced,
+                         "rejected": len(rejected)})
+    return report
+
+
+def _open_dwellings(session: Session) -> list[Dwelling]:
+    statuses = [s.value for s in OPEN_STATUSES]
+    return list(session.exec(select(Dwelling).where(col(Dwelling.status).in_(statuses))))
+
+
+def refresh_distances(*, session: Session, dwellings: Sequence[Dwelling]) -> int:
+    """Recompute the nearest-place distances of these dwellings from all stored places."""
+    if not dwellings:
+        return 0
+    places = session.exec(select(Place.lat, Place.lon, Place.category)).all()
+    ids = [d.id for d in dwellings]
+    session.exec(delete(DwellingPlaceDistance).where(col(DwellingPlaceDistance.dwelling_id).in_(ids)))  # type: ignore[call-overload]
+    if places:
+        lat, lon, category = zip(*places, strict=True)
+        distances = nearest_place_distances(
+            [d.lat for d in dwellings], [d.lon for d in dwellings], lat, lon,
+            [CATEGORIES.index(c) for c in category],
+        )
+        session.add_all(
+            DwellingPlaceDistance(dwelling_id=dwelling.id, category=CATEGORIES[c], distance_m=float(distances[i, c]))
+            for i, dwelling in enumerate(dwellings)
+            for c in range(len(CATEGORIES))
+            if np.isfinite(distances[i, c])
+        )
+    session.flush()
+    return len(dwellings)
+
+
+def nearest_distances(*, session: Session, dwelling_ids: Sequence[uuid.UUID]) -> np.ndarray:
+    """A len(dwelling_ids) x len(CATEGORIES) array of metres to the nearest place (inf where none is known)."""
+    out = np.full((len(dwelling_ids), len(CATEGORIES)), np.inf)
+    if not dwelling_ids:
+        return out
+    row_of = {dwelling_id: i for i, dwelling_id in enumerate(dwelling_ids)}
+    rows = session.exec(
+        select(DwellingPlaceDistance).where(col(DwellingPlaceDistance.dwelling_id).in_(list(dwelling_ids)))
+    )
+    for row in rows:
+        out[row_of[row.dwelling_id], CATEGORIES.index(row.category)] = row.distance_m
+    return out
+
+
+def list_places(
+    *, session: Session, category: str | None, source: str | None, limit: int, offset: int
+) -> tuple[list[Place], int]:
+    """Stored places, optionally of one category or source."""
+    query = select(Place)
+    if category is not None:
+        query = query.where(Place.category == category)
+    if source is not None:
+        query = query.where(Place.source == source)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Place.source), col(Place.category), col(Place.id))
+                        .limit(limit).offset(offset)).all()
+    return list(rows), total

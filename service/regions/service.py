@@ -1,0 +1,158 @@
+"""Regions, their versioned policies and neighbourhood vulnerability scores."""
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, delete, select
+
+from service.audit import service as audit
+from service.errors import Conflict, FieldError, InvalidFields, NotFound
+from service.municipalities import service as municipalities
+from service.organisations.models import Organisation
+from service.regions.models import NeighbourhoodScore, Region, RegionMunicipality, RegionPolicyVersion
+from service.regions.schemas import Policy, RegionPut
+from service.sqltypes import utcnow
+
+ENTITY = "region"
+_BU = re.compile(r"^BU\d{8}$")
+
+
+@dataclass(frozen=True)
+class RegionView:
+    """A region with its members and current policy."""
+
+    region: Region
+    municipality_codes: list[str]
+    policy: Policy
+
+
+def put_region(*, session: Session, org: Organisation, code: str, data: RegionPut) -> RegionView:
+    """Create or change a region; a changed policy becomes a new version, an unchanged one keeps its version."""
+    unknown = municipalities.unknown_municipalities(session=session, codes=data.municipality_codes)
+    if unknown:
+        raise InvalidFields([FieldError(field=f"municipality_codes.{i}", message=f"municipality {c} does not exist",
+                                        type="unknown_code")
+                             for i, c in enumerate(data.municipality_codes) if c in unknown])
+    taken = session.exec(select(RegionMunicipality).where(
+        col(RegionMunicipality.municipality_code).in_(data.municipality_codes),
+        RegionMunicipality.region_code != code)).all()
+    if taken:
+        listed = ", ".join(f"{t.municipality_code} ({t.region_code})" for t in taken)
+        raise Conflict(f"municipalities already belong to another region: {listed}")
+    region = session.exec(select(Region).where(Region.code == code).with_for_update()).first()
+    policy_doc = data.policy.model_dump(mode="json")
+    if region is None:
+        region = Region(code=code, name=data.name, policy_version=0)
+        session.add(region)
+        session.flush()
+        current = None
+    else:
+        current = _policy_version(session=session, code=code, version=region.policy_version)
+    if current is None or current.policy != policy_doc:
+        region.policy_version += 1
+        session.add(RegionPolicyVersion(region_code=code, version=region.policy_version, policy=policy_doc,
+                                        created_by=org.id))
+    region.name = data.name
+    region.updated_at = utcnow()
+    session.add(region)
+    session.exec(delete(RegionMunicipality).where(col(RegionMunicipality.region_code) == code))  # type: ignore[call-overload]
+    session.flush()
+    session.add_all(RegionMunicipality(municipality_code=m, region_code=code) for m in data.municipality_codes)
+    session.flush()
+    audit.record(session=session, organisation=org, action="put", entity_type=ENTITY,
+                 entity_id=audit.name_id(ENTITY, code),
+                 detail={"code": code, "policy_version": region.policy_version,
+                         "municipalities": len(data.municipality_codes)})
+    return RegionView(region=region, municipality_codes=sorted(data.municipality_codes), policy=data.policy)
+
+
+def _policy_version(*, session: Session, code: str, version: int) -> RegionPolicyVersion | None:
+    return session.exec(select(RegionPolicyVersion).where(
+        RegionPolicyVersion.region_code == code, RegionPolicyVersion.version == version)).first()
+
+
+def get_region(*, session: Session, code: str) -> RegionView:
+    """One region with its current policy."""
+    region = session.get(Region, code)
+    if region is None:
+        raise NotFound(f"no region {code}")
+    return _view(session=session, region=region)
+
+
+def _view(*, session: Session, region: Region) -> RegionView:
+    members = session.exec(select(RegionMunicipality.municipality_code)
+                           .where(RegionMunicipality.region_code == region.code)
+                           .order_by(col(RegionMunicipality.municipality_code))).all()
+    version = _policy_version(session=session, code=region.code, version=region.policy_version)
+    assert version is not None  # every region is created with version 1
+    return RegionView(region=region, municipality_codes=list(members), policy=Policy.model_validate(version.policy))
+
+
+def list_regions(*, session: Session) -> list[RegionView]:
+    """All regions by code."""
+    return [_view(session=session, region=r) for r in session.exec(select(Region).order_by(col(Region.code)))]
+
+
+def policy_history(*, session: Session, code: str) -> list[RegionPolicyVersion]:
+    """Every policy version of a region, newest first."""
+    get_region(session=session, code=code)
+    return list(session.exec(select(RegionPolicyVersion).where(RegionPolicyVersion.region_code == code)
+                             .order_by(col(RegionPolicyVersion.version).desc())))
+
+
+def region_of_municipalities(*, session: Session) -> dict[str, str]:
+    """Municipality code -> region code, for every municipality in a region."""
+    return {m.municipality_code: m.region_code for m in session.exec(select(RegionMunicipality))}
+
+
+def upload_vulnerability(*, session: Session, org: Organisation, text: str) -> tuple[int, list[dict[str, str | int]]]:
+    """Store `code,score` lines (header optional); bad lines are reported by line number, good ones kept."""
+    rejected: list[dict[str, str | int]] = []
+    scores: dict[str, int] = {}
+    lines: dict[str, int] = {}
+    # A spreadsheet's UTF-8 export starts with a byte order mark, which would hide the header.
+    for line_number, row in enumerate(csv.reader(io.StringIO(text.removeprefix("\ufeff"))), start=1):
+        if not row or (line_number == 1 and row[0].strip().lower() == "code"):
+            continue
+        if len(row) != 2:
+            rejected.append({"line": line_number, "reason": "expected two columns: code,score"})
+            continue
+        code, raw = row[0].strip().upper(), row[1].strip()
+        if not _BU.match(code):
+            rejected.append({"line": line_number, "reason": f"{code!r} is not a CBS neighbourhood code (BUnnnnnnnn)"})
+        elif not (raw.isascii() and raw.isdigit()) or not 0 <= int(raw) <= 100:
+            rejected.append({"line": line_number, "reason": f"score {raw!r} is not a whole number from 0 to 100"})
+        else:
+            scores[code] = int(raw)
+            lines[code] = line_number
+    unknown = municipalities.unknown_municipalities(session=session,
+                                                    codes={municipalities.municipality_of(c) for c in scores})
+    for code in [c for c in scores if municipalities.municipality_of(c) in unknown]:
+        rejected.append({"line": lines[code],
+                         "reason": f"municipality {municipalities.municipality_of(code)} of {code} does not exist"})
+        del scores[code]
+    rejected.sort(key=lambda r: int(r["line"]))
+    for code, score in scores.items():
+        row = session.get(NeighbourhoodScore, code) or NeighbourhoodScore(code=code, vulnerability=score)
+        row.vulnerability, row.updated_at = score, utcnow()
+        session.add(row)
+    session.flush()
+    audit.record(session=session, organisation=org, action="upload", entity_type="vulnerability_scores",
+                 entity_id=audit.name_id("vulnerability_scores", "all"),
+                 detail={"stored": len(scores), "rejected": len(rejected)})
+    return len(scores), rejected
+
+
+def vulnerability_scores(*, session: Session) -> dict[str, int]:
+    """Neighbourhood code -> vulnerability score."""
+    return {s.code: s.vulnerability for s in session.exec(select(NeighbourhoodScore))}
+
+
+def policy_for_municipality(*, session: Session, code: str) -> Policy:
+    """The current policy of the region a municipality lies in; the defaults outside any region."""
+    member = session.get(RegionMunicipality, code)
+    if member is None:
+        return Policy()
+    return get_region(session=session, code=member.region_code).policy

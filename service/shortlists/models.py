@@ -1,0 +1,88 @@
+"""Matching runs, the shortlists they propose, and the candidates on each shortlist."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, Float, ForeignKey, LargeBinary, String
+from sqlmodel import Field, SQLModel
+
+import service.metadata  # noqa: F401
+from service.sqltypes import JSONVariant, UTCDateTime, utcnow
+
+
+class RunKind(StrEnum):
+    """An instant shortlist for one new dwelling, or a round over every unpublished shortlist."""
+
+    instant = "instant"
+    round = "round"
+
+
+class ShortlistStatus(StrEnum):
+    """A proposed shortlist is open until it is superseded by a round, published, or its dwelling leaves."""
+
+    proposed = "proposed"
+    published = "published"
+    superseded = "superseded"
+    closed = "closed"
+
+
+OPEN_SHORTLIST_STATUSES = {ShortlistStatus.proposed.value, ShortlistStatus.published.value}
+
+
+class MatchingRun(SQLModel, table=True):
+    """One call of the matcher: its figures, and its inputs stored so the result can be reproduced."""
+
+    __tablename__ = "matching_run"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: str = Field(sa_column=Column(String(12), nullable=False))
+    started_by: uuid.UUID | None = Field(default=None, foreign_key="organisation.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    solver_status: str = Field(sa_column=Column(String(24), nullable=False))
+    dwellings: int
+    registrations: int
+    eligible_pairs: int
+    filled_slots: int
+    objective: int
+    bound: float = Field(sa_column=Column(Float, nullable=False))
+    gap: float = Field(sa_column=Column(Float, nullable=False))
+    seconds: dict[str, float] = Field(sa_column=Column(JSONVariant, nullable=False))
+    policy_versions: dict[str, int] = Field(sa_column=Column(JSONVariant, nullable=False))
+    # Dwellings left out of the run, with the reason (a year without passend-toewijzen figures, say).
+    skipped: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSONVariant, nullable=False))
+    # zlib-compressed JSON of every input the matcher saw (pseudonymous ids, no notes or client references).
+    inputs: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Shortlist(SQLModel, table=True):
+    """Up to three ranked candidates for one dwelling, with per rule the number of registrations it excluded."""
+
+    __tablename__ = "shortlist"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    dwelling_id: uuid.UUID = Field(sa_column=Column(ForeignKey("dwelling.id"), nullable=False, index=True))
+    run_id: uuid.UUID = Field(sa_column=Column(ForeignKey("matching_run.id"), nullable=False, index=True))
+    status: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    policy_version: str | None = Field(default=None, sa_column=Column(String(48)))
+    excluded: dict[str, int] = Field(sa_column=Column(JSONVariant, nullable=False))
+    eligible_count: int = Field(default=0, nullable=False)
+    # Set when the dwelling could not be matched at all (no figures for its year); then there are no candidates.
+    blocked_reason: str | None = Field(default=None, sa_column=Column(String(300)))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ShortlistCandidate(SQLModel, table=True):
+    """One ranked candidate on a shortlist."""
+
+    __tablename__ = "shortlist_candidate"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    shortlist_id: uuid.UUID = Field(sa_column=Column(ForeignKey("shortlist.id"), nullable=False, index=True))
+    registration_id: uuid.UUID = Field(sa_column=Column(ForeignKey("registration.id"), nullable=False, index=True))
+    rank: int
+    score: int
+    score_breakdown: dict[str, Any] = Field(sa_column=Column(JSONVariant, nullable=False))
+    status: str = Field(default="proposed", sa_column=Column(String(16), nullable=False))

@@ -1,0 +1,120 @@
+"""Turning a snapshot into the matcher's `Problem` (NumPy arrays and frozen dataclasses)."""
+
+from dataclasses import fields
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from matching.model import (
+    CATEGORIES,
+    CONTRACT_FLIP,
+    CONTRACT_REGULAR,
+    CONTRACT_WITH_AGREEMENTS,
+    AvoidPoints,
+    Dwellings,
+    Problem,
+    RegionPolicy,
+    Registrations,
+    exemption_mask,
+    region_ties,
+)
+from service.figures import housing_figures
+
+CONTRACT_BITS = {"regular": CONTRACT_REGULAR, "flip": CONTRACT_FLIP, "with_agreements": CONTRACT_WITH_AGREEMENTS}
+SUPPORT = {"none": 0, "light": 1, "medium": 2, "intensive": 3}
+LOW_STIMULUS = {"not_needed": 0, "preferred": 1, "required": 2}
+CONTRACT_NEED = {"any": 0, "flip_required": 1, "regular_only": 2}
+
+
+MATCHER_POLICY_FIELDS = {f.name for f in fields(RegionPolicy)} - {"version_id"}
+
+
+def policy_of(region: dict[str, Any]) -> RegionPolicy:
+    """A region's stored policy document as the matcher's RegionPolicy (fields of other concerns left out)."""
+    terms = {k: v for k, v in region["policy"].items() if k in MATCHER_POLICY_FIELDS}
+    return RegionPolicy(version_id=f"{region['code']}@v{region['policy_version']}", **terms)
+
+
+def build_problem(*, dwellings: list[dict[str, Any]], registrations: list[dict[str, Any]],
+                  context: dict[str, Any], rejected_pairs: list[tuple[str, str]] = ()) -> Problem:  # type: ignore[assignment]
+    """The matcher's problem for these snapshot rows."""
+    regions = context["regions"]
+    region_index = {code: g for g, region in enumerate(regions) for code in region["municipality_codes"]}
+    dw = Dwellings(
+        ids=tuple(d["id"] for d in dwellings),
+        lat=[d["lat"] for d in dwellings], lon=[d["lon"] for d in dwellings],
+        neighbourhood_code=tuple(d["neighbourhood_code"] for d in dwellings),
+        region_index=[region_index.get(d["municipality_code"], -1) for d in dwellings],
+        max_occupants=[d["max_occupants"] for d in dwellings], bedrooms=[d["bedrooms"] for d in dwellings],
+        suitable_for_children=[d["suitable_for_children"] for d in dwellings],
+        bare_rent_cents=[d["bare_rent_cents"] for d in dwellings],
+        floor_area_m2=[d["floor_area_m2"] for d in dwellings], floor=[d["floor"] for d in dwellings],
+        has_elevator=[d["has_elevator"] for d in dwellings],
+        wheelchair_accessible=[d["wheelchair_accessible"] for d in dwellings],
+        gallery_access=[d["gallery_access"] for d in dwellings],
+        shared_entrance_households=[d["shared_entrance_households"] for d in dwellings],
+        next_to_business=[d["next_to_business"] for d in dwellings], busy_road=[d["busy_road"] for d in dwellings],
+        contract_types=[sum(CONTRACT_BITS[c] for c in d["contract_types"]) for d in dwellings],
+        available_from=np.array([d["available_from"] for d in dwellings], dtype="datetime64[D]"),
+        nearest_place_m=np.array([[np.inf if v is None else v for v in d["nearest_place_m"]] for d in dwellings],
+                                 dtype=np.float64).reshape(len(dwellings), len(CATEGORIES)),
+    )
+    return Problem(
+        dwellings=dw,
+        registrations=_registrations(registrations, regions),
+        policies=tuple(policy_of(region) for region in regions),
+        figures=housing_figures(),
+        neighbourhood_vulnerability=context["vulnerability"],
+        recent_placements=context["recent_placements"],
+        rejected_pairs=_pairs(dwellings, registrations, rejected_pairs),
+    )
+
+
+def _registrations(rows: list[dict[str, Any]], regions: list[dict[str, Any]]) -> Registrations:
+    n = len(rows)
+    radius = np.zeros((n, len(CATEGORIES)))
+    points: list[tuple[int, float, float, float]] = []
+    for i, r in enumerate(rows):
+        for avoid in r["avoid_nearby"]:
+            radius[i, CATEGORIES.index(avoid["category"])] = avoid["radius_m"]
+        points += [(i, p["lat"], p["lon"], p["radius_m"]) for p in r["avoid_points"]]
+    ties = region_ties(
+        n,
+        [(i, t["municipality_code"], t["years_resident"], t["years_work_or_study"])
+         for i, r in enumerate(rows) for t in r["regional_ties"]],
+        [region["municipality_codes"] for region in regions],
+    )
+    return Registrations(
+        ids=tuple(r["id"] for r in rows),
+        birth_year=[r["birth_year"] for r in rows], adults=[r["adults"] for r in rows],
+        children_count=[r["children"] for r in rows],
+        annual_income_cents=[r["annual_income_cents"] for r in rows],
+        support_intensity=[SUPPORT[r["support_intensity"]] for r in rows],
+        avoid_radius_m=radius,
+        low_stimulus=[LOW_STIMULUS[r["low_stimulus"]] for r in rows],
+        needs_wheelchair=[r["needs_wheelchair"] for r in rows], needs_no_stairs=[r["needs_no_stairs"] for r in rows],
+        contract=[CONTRACT_NEED[r["contract"]] for r in rows],
+        ready_from=np.array([r["ready_from"] for r in rows], dtype="datetime64[D]"),
+        waiting_days=[r["waiting_days"] for r in rows],
+        registered_at=[r["registered_at"] for r in rows],
+        ties_years=ties,
+        exempt_rules=[exemption_mask(r["exempt_rules"]) for r in rows],
+        urgent=[r["urgent"] for r in rows],
+        available=[r["available"] for r in rows],
+        avoid_areas=tuple((i, code) for i, r in enumerate(rows) for code in r["avoid_areas"]),
+        avoid_points=AvoidPoints(*map(np.array, zip(*points, strict=True))) if points else AvoidPoints.empty(),
+        preferred_municipalities=tuple((i, code) for i, r in enumerate(rows) for code in r["preferred_municipalities"]),
+    )
+
+
+def _pairs(dwellings: list[dict[str, Any]], registrations: list[dict[str, Any]],
+           pairs: list[tuple[str, str]]) -> tuple[tuple[int, int], ...]:
+    d_index = {d["id"]: i for i, d in enumerate(dwellings)}
+    r_index = {r["id"]: i for i, r in enumerate(registrations)}
+    return tuple((d_index[d], r_index[r]) for d, r in pairs if d in d_index and r in r_index)
+
+
+def reference_date(context: dict[str, Any]) -> date:
+    """The date a snapshot was taken on (waiting days count up to it)."""
+    return date.fromisoformat(context["reference_date"])

@@ -1,0 +1,88 @@
+"""Reading what a matching run needs from the database into a plain, JSON-able snapshot.
+
+The snapshot is the single input of `problem.build_problem` and is stored with every run, so any result can be
+reproduced and explained later from exactly what the matcher saw.
+"""
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from service.dwellings.models import Dwelling, DwellingStatus
+from service.places import service as places_service
+from service.regions import service as regions_service
+from service.registrations.models import Registration, RegistrationStatus
+from service.shortlists.models import Shortlist, ShortlistCandidate, ShortlistStatus
+
+# Placements in a neighbourhood within this window count towards spreading (liveability).
+RECENT_PLACEMENT_DAYS = 365
+DWELLING_COLUMNS = ("max_occupants", "bedrooms", "suitable_for_children", "bare_rent_cents", "floor_area_m2", "floor",
+                    "has_elevator", "wheelchair_accessible", "gallery_access", "shared_entrance_households",
+                    "next_to_business", "busy_road", "lat", "lon", "neighbourhood_code", "municipality_code")
+REGISTRATION_COLUMNS = ("birth_year", "adults", "annual_income_cents", "support_intensity", "low_stimulus",
+                        "needs_wheelchair", "needs_no_stairs", "contract", "avoid_nearby", "avoid_areas",
+                        "avoid_points", "regional_ties", "preferred_municipalities")
+
+
+def dwelling_rows(*, session: Session, dwellings: list[Dwelling]) -> list[dict[str, Any]]:
+    """The matcher's view of dwellings, with their nearest-place distances (None = no place known)."""
+    distances = places_service.nearest_distances(session=session, dwelling_ids=[d.id for d in dwellings])
+    return [
+        {"id": str(d.id), **{c: getattr(d, c) for c in DWELLING_COLUMNS},
+         "contract_types": list(d.contract_types), "available_from": d.available_from.isoformat(),
+         "nearest_place_m": [None if v == float("inf") else float(v) for v in distances[i]]}
+        for i, d in enumerate(dwellings)
+    ]
+
+
+def registration_rows(
+    *, session: Session, registrations: list[Registration], available: set[uuid.UUID], reference: date
+) -> list[dict[str, Any]]:
+    """The matcher's view of registrations: pseudonymous ids, no notes, no client references."""
+    return [
+        {"id": str(r.id), **{c: getattr(r, c) for c in REGISTRATION_COLUMNS},
+         "children": len(r.children_birth_years), "ready_from": r.ready_from.isoformat(),
+         "waiting_days": max(0, (reference - r.waiting_since.date()).days),
+         "registered_at": int(r.created_at.timestamp() * 1_000_000),
+         "available": r.id in available, "exempt_rules": [], "urgent": False}
+        for r in registrations
+    ]
+
+
+def context(*, session: Session, reference: date) -> dict[str, Any]:
+    """Regions with their current policies, neighbourhood scores and recent placements."""
+    regions = regions_service.list_regions(session=session)
+    since = datetime.combine(reference - timedelta(days=RECENT_PLACEMENT_DAYS), time(), tzinfo=UTC)
+    let = session.exec(select(Dwelling.neighbourhood_code).where(
+        Dwelling.status == DwellingStatus.let.value, col(Dwelling.updated_at) >= since)).all()
+    recent: dict[str, int] = {}
+    for code in let:
+        recent[code] = recent.get(code, 0) + 1
+    return {
+        "reference_date": reference.isoformat(),
+        "regions": [{"code": v.region.code, "policy_version": v.region.policy_version,
+                     "municipality_codes": v.municipality_codes, "policy": v.policy.model_dump(mode="json")}
+                    for v in regions],
+        "vulnerability": regions_service.vulnerability_scores(session=session),
+        "recent_placements": recent,
+    }
+
+
+def registrations_on_open_shortlists(*, session: Session, statuses: set[str] | None = None) -> set[uuid.UUID]:
+    """Registrations that are a candidate on a shortlist in one of `statuses` (default: proposed or published)."""
+    wanted = list(statuses or {ShortlistStatus.proposed.value, ShortlistStatus.published.value})
+    rows = session.exec(
+        select(ShortlistCandidate.registration_id)
+        .join(Shortlist, col(Shortlist.id) == col(ShortlistCandidate.shortlist_id))
+        .where(col(Shortlist.status).in_(wanted))
+    ).all()
+    return set(rows)
+
+
+def matchable_registrations(*, session: Session) -> list[Registration]:
+    """Registrations that could be matched: active, or nominated on a shortlist that is not yet published."""
+    statuses = [RegistrationStatus.active.value, RegistrationStatus.nominated.value]
+    return list(session.exec(select(Registration).where(col(Registration.status).in_(statuses))
+                             .order_by(col(Registration.created_at), col(Registration.id))))

@@ -1,0 +1,110 @@
+"""Shaping shortlists and runs for the API, with the access rules of each role."""
+
+import uuid
+from collections import Counter
+
+from sqlmodel import Session, col, func, select
+
+from service.audit import service as audit
+from service.dwellings import service as dwellings_service
+from service.errors import NotFound
+from service.organisations.models import Organisation, OrganisationKind
+from service.pagination import Page
+from service.registrations import service as registrations_service
+from service.registrations.models import Registration
+from service.shortlists import service
+from service.shortlists.models import MatchingRun, Shortlist, ShortlistStatus
+from service.shortlists.schemas import (
+    SLOTS_PER_DWELLING,
+    CandidatePublic,
+    MatchingRunPublic,
+    ReplayPublic,
+    ShortlistPublic,
+)
+
+
+def shortlist_for(*, session: Session, org: Organisation, dwelling_id: uuid.UUID) -> ShortlistPublic:
+    """A dwelling's current shortlist; a corporation only sees its own dwellings' published ones."""
+    dwelling = dwellings_service.get_dwelling(session=session, org=org, dwelling_id=dwelling_id)
+    shortlist = service.current_shortlist(session=session, dwelling_id=dwelling.id)
+    if shortlist is None or (org.kind == OrganisationKind.corporation
+                             and shortlist.status != ShortlistStatus.published.value):
+        raise NotFound(f"dwelling {dwelling_id} has no shortlist you can see yet")
+    candidates = service.candidates_of(session=session, shortlist=shortlist)
+    year = dwelling.available_from.year
+    items = []
+    for c in candidates:
+        reg = session.get(Registration, c.registration_id)
+        assert reg is not None  # foreign key
+        profile = registrations_service.candidate_profile(session=session, reg=reg, year=year, rank=c.rank,
+                                                          score=c.score)
+        items.append(CandidatePublic(rank=c.rank, registration_id=c.registration_id, score=c.score,
+                                     score_breakdown=c.score_breakdown, profile=profile))
+    # Showing a candidate discloses part of a registration: audited like any other read.
+    audit.record_reads(session=session, organisation=org, entity_type="registration",
+                       entity_ids=[c.registration_id for c in candidates])
+    return ShortlistPublic(
+        id=shortlist.id, dwelling_id=dwelling.id, status=shortlist.status, run_id=shortlist.run_id,
+        policy_version=shortlist.policy_version, created_at=shortlist.created_at, candidates=items,
+        excluded=shortlist.excluded, eligible_count=shortlist.eligible_count,
+        shortfall=shortfall(shortlist=shortlist, filled=len(items)), blocked_reason=shortlist.blocked_reason,
+    )
+
+
+def shortfall(*, shortlist: Shortlist, filled: int) -> str | None:
+    """Why a shortlist has fewer than three candidates: the rules that excluded the most registrations."""
+    if filled >= SLOTS_PER_DWELLING or shortlist.blocked_reason:
+        return None
+    rules = ", ".join(f"{code} {n}" for code, n in Counter(shortlist.excluded).most_common() if n)
+    taken = shortlist.eligible_count - filled
+    parts = [f"{filled} of {SLOTS_PER_DWELLING} slots filled; {shortlist.eligible_count} registrations passed "
+             "every hard rule"]
+    if taken > 0:
+        parts.append(f"{taken} of them went to other dwellings")
+    if rules:
+        parts.append(f"excluded per rule: {rules}")
+    return "; ".join(parts)
+
+
+def start_round(*, session: Session, org: Organisation, max_seconds: float) -> MatchingRunPublic:
+    """Run a matching round and answer with its figures."""
+    run = service.run_round(session=session, org=org, max_seconds=max_seconds)
+    return _public(session=session, run=run)
+
+
+def run_public(*, session: Session, run_id: uuid.UUID) -> MatchingRunPublic:
+    """One run's figures."""
+    return _public(session=session, run=service.get_run(session=session, run_id=run_id))
+
+
+def list_runs(*, session: Session, limit: int, offset: int) -> Page[MatchingRunPublic]:
+    """Runs, newest first."""
+    total = session.exec(select(func.count()).select_from(MatchingRun)).one()
+    runs = session.exec(select(MatchingRun).order_by(col(MatchingRun.created_at).desc(), col(MatchingRun.id))
+                        .limit(limit).offset(offset)).all()
+    return Page(items=[_public(session=session, run=r) for r in runs], total=total, limit=limit, offset=offset)
+
+
+def _public(*, session: Session, run: MatchingRun) -> MatchingRunPublic:
+    shortlists = session.exec(select(func.count()).select_from(Shortlist).where(Shortlist.run_id == run.id)).one()
+    return MatchingRunPublic(
+        id=run.id, kind=run.kind, created_at=run.created_at, solver_status=run.solver_status,
+        dwellings=run.dwellings, registrations=run.registrations, eligible_pairs=run.eligible_pairs,
+        filled_slots=run.filled_slots, slots=SLOTS_PER_DWELLING * run.dwellings, objective=run.objective,
+        bound=run.bound, gap=run.gap, seconds=run.seconds, policy_versions=run.policy_versions,
+        skipped=run.skipped, shortlists=shortlists)
+
+
+def replay(*, session: Session, run_id: uuid.UUID) -> ReplayPublic:
+    """Solve a run's stored inputs again and compare the shortlists with the stored ones."""
+    run = service.get_run(session=session, run_id=run_id)
+    again = service.replay_run(run=run)
+    replayed = {uuid.UUID(s.dwelling_id): [c.registration_id for c in s.candidates]
+                for s in (again.shortlists if again else ())}
+    stored: dict[uuid.UUID, list[str]] = {}
+    for shortlist in session.exec(select(Shortlist).where(Shortlist.run_id == run.id,
+                                                          col(Shortlist.blocked_reason).is_(None))):
+        stored[shortlist.dwelling_id] = [str(c.registration_id)
+                                         for c in service.candidates_of(session=session, shortlist=shortlist)]
+    differing = sorted(d for d in stored.keys() | replayed.keys() if stored.get(d) != replayed.get(d))
+    return ReplayPublic(run_id=run.id, identical=not differing, differing_dwellings=differing)

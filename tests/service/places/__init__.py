@@ -1,0 +1,1 @@
+"""Places: GeoJSON import, listing and dwelling distances."""

@@ -1,0 +1,1 @@
+"""Regions, their versioned policies and neighbourhood vulnerability scores."""
