@@ -54,3 +54,6 @@ CorporationOrCoordinator = Annotated[
 CareProviderOrCoordinator = Annotated[
     Organisation, Depends(require(OrganisationKind.care_provider, OrganisationKind.coordinator))
 ]
+CareProviderOrCorporation = Annotated[
+    Organisation, Depends(require(OrganisationKind.care_provider, OrganisationKind.corporation))
+]

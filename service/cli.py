@@ -132,6 +132,19 @@ def places_import(
 
 
 @app.command()
+def tick() -> None:
+    """Apply deadlines, resume paused registrations and deliver webhooks once (for cron)."""
+    import httpx
+
+    from service.workflow.tick import run_tick
+
+    settings = _settings()
+    migrations.upgrade(settings.database_url)
+    with httpx.Client() as client:
+        _print_json(run_tick(engine=get_engine(), client=client))
+
+
+@app.command()
 def demo(
     keys_file: Annotated[Path | None, typer.Option(help="also write the demo keys to this JSON file")] = None,
 ) -> None:

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Partners send small JSON documents; anything larger is a mistake or an attack.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Seconds between runs of the periodic task (deadlines, resuming pauses, webhooks); 0 turns it off.
+    tick_seconds: float = Field(default=30, ge=0, le=3600)
     # A national export of the place categories is a few MiB of GeoJSON.
     max_import_bytes: int = Field(default=32 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
 

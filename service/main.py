@@ -1,12 +1,17 @@
 """The application factory: routers, error handlers and middleware."""
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from service.audit.routes import router as audit_router
 from service.config import Settings, get_settings
+from service.db import get_engine
 from service.dwellings.routes import router as dwellings_router
 from service.errors import install_error_handlers
+from service.events.routes import router as events_router
 from service.health.routes import router as health_router
 from service.logging import configure_logging
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -14,6 +19,8 @@ from service.places.routes import router as places_router
 from service.regions.routes import router as regions_router
 from service.registrations.routes import router as registrations_router
 from service.shortlists.routes import router as shortlists_router
+from service.workflow.routes import router as workflow_router
+from service.workflow.tick import Ticker
 
 DESCRIPTION = """\
 Doorstroom matches people who are ready to leave a shelter or supported housing with dwellings that housing
@@ -25,7 +32,7 @@ lists each bad field. Changes need `If-Match` with the ETag last read.
 """
 
 ROUTERS = (health_router, dwellings_router, registrations_router, regions_router, places_router,
-           shortlists_router, audit_router)
+           shortlists_router, workflow_router, events_router, audit_router)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -40,11 +47,29 @@ def _summaries_from_docstrings(router: APIRouter) -> None:
             route.summary = route.description.strip().splitlines()[0]
 
 
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the periodic task (deadlines, resuming pauses, webhook delivery) with the app, stop it after."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ticker = Ticker(engine=get_engine(), seconds=settings.tick_seconds) if settings.tick_seconds else None
+        if ticker:
+            ticker.start()
+        try:
+            yield
+        finally:
+            if ticker:
+                ticker.stop()
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the Doorstroom API."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     app = FastAPI(
+        lifespan=_lifespan(settings),
         title="Doorstroom",
         version="1.0.0",
         description=DESCRIPTION,

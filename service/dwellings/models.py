@@ -76,3 +76,7 @@ class Dwelling(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawal_reason: str | None = Field(default=None, sa_column=Column(String(500)))
+    # Recorded when the lease is signed.
+    let_registration_id: uuid.UUID | None = Field(default=None, foreign_key="registration.id")
+    let_contract_type: str | None = Field(default=None, sa_column=Column(String(20)))
+    let_start_date: date | None = None

@@ -13,6 +13,7 @@ from service.dwellings.models import DwellingStatus
 from service.dwellings.schemas import DwellingCreate, DwellingPublic, DwellingUpdate, Withdrawal
 from service.errors import problem_responses
 from service.pagination import Page, Paging
+from service.workflow import service as workflow
 
 router = APIRouter(prefix="/v1/dwellings", tags=["dwellings"])
 IfMatch = Annotated[str | None, Header(description="the ETag you last read; required for changes")]
@@ -95,7 +96,7 @@ def withdraw_dwelling(
     if_match: IfMatchOptional = None,
 ) -> DwellingPublic:
     """Withdraw an offer at any point before it is let."""
-    dwelling = service.withdraw_dwelling(
+    dwelling = workflow.withdraw_dwelling(
         session=session,
         org=org,
         dwelling_id=dwelling_id,

@@ -18,11 +18,13 @@ class RegistrationStatus(StrEnum):
     active = "active"
     nominated = "nominated"
     offered = "offered"
+    paused = "paused"
     housed = "housed"
     withdrawn = "withdrawn"
 
 
-OPEN_STATUSES = {RegistrationStatus.active, RegistrationStatus.nominated, RegistrationStatus.offered}
+OPEN_STATUSES = {RegistrationStatus.active, RegistrationStatus.nominated, RegistrationStatus.offered,
+                 RegistrationStatus.paused}
 
 
 class Registration(SQLModel, table=True):
@@ -70,3 +72,6 @@ class Registration(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawal_reason: str | None = Field(default=None, sa_column=Column(String(500)))
+    # A paused registration is not matched; it resumes by itself on `paused_until`.
+    paused_until: date | None = None
+    pause_reason: str | None = Field(default=None, sa_column=Column(String(500)))

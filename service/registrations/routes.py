@@ -22,6 +22,7 @@ from service.registrations.schemas import (
     WaitingSince,
 )
 from service.sqltypes import utcnow
+from service.workflow import service as workflow
 
 router = APIRouter(prefix="/v1/registrations", tags=["registrations"])
 IfMatch = Annotated[str | None, Header(description="the ETag you last read; required for changes")]
@@ -129,7 +130,7 @@ def withdraw_registration(
     if_match: IfMatchOptional = None,
 ) -> RegistrationPublic:
     """Withdraw a registration (the client no longer needs a dwelling, or withdrew consent)."""
-    reg = service.withdraw_registration(
+    reg = workflow.withdraw_registration(
         session=session, org=org, registration_id=registration_id, reason=data.reason if data else None,
         expected_version=expected_version(if_match) if if_match is not None else None,
     )

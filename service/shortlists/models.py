@@ -72,6 +72,10 @@ class Shortlist(SQLModel, table=True):
     blocked_reason: str | None = Field(default=None, sa_column=Column(String(300)))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The corporation should select by then (policy: shortlist_deadline_days); surfaced when late.
+    select_by: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    overdue_noted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ShortlistCandidate(SQLModel, table=True):
@@ -86,3 +90,21 @@ class ShortlistCandidate(SQLModel, table=True):
     score: int
     score_breakdown: dict[str, Any] = Field(sa_column=Column(JSONVariant, nullable=False))
     status: str = Field(default="proposed", sa_column=Column(String(16), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    offered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The client should answer the offer by then (policy: offer_deadline_days).
+    answer_by: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    overdue_noted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason_code: str | None = Field(default=None, sa_column=Column(String(40)))
+    note: str | None = Field(default=None, sa_column=Column(String(1000)))
+
+
+class RejectedPair(SQLModel, table=True):
+    """A corporation's rejection of a candidate for a dwelling: final, the pair is never proposed again."""
+
+    __tablename__ = "rejected_pair"
+
+    dwelling_id: uuid.UUID = Field(sa_column=Column(ForeignKey("dwelling.id"), primary_key=True))
+    registration_id: uuid.UUID = Field(sa_column=Column(ForeignKey("registration.id"), primary_key=True))
+    reason_code: str = Field(sa_column=Column(String(40), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -17,6 +17,7 @@ class CandidatePublic(BaseModel):
 
     rank: int
     registration_id: uuid.UUID
+    status: str = Field(description="proposed, published, selected, accepted, let, rejected, declined, ...")
     score: int
     score_breakdown: dict[str, int]
     profile: CandidateProfile

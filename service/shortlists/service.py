@@ -4,7 +4,6 @@ import json
 import uuid
 import zlib
 from dataclasses import dataclass
-from datetime import date
 from time import perf_counter
 from typing import Any
 
@@ -54,7 +53,9 @@ class Inputs:
 
     def problem(self) -> matching.Problem:
         """The matcher's problem for this snapshot."""
-        return build_problem(dwellings=self.dwellings, registrations=self.registrations, context=self.context)
+        pairs = [(d, r) for d, r in self.context.get("rejected_pairs", [])]
+        return build_problem(dwellings=self.dwellings, registrations=self.registrations, context=self.context,
+                             rejected_pairs=pairs)
 
 
 def _matchable(dwellings: list[Dwelling]) -> tuple[list[Dwelling], dict[str, str]]:
@@ -67,13 +68,37 @@ def _matchable(dwellings: list[Dwelling]) -> tuple[list[Dwelling], dict[str, str
 
 def _inputs(*, session: Session, dwellings: list[Dwelling], registrations: list[Registration],
             available: set[uuid.UUID]) -> Inputs:
-    reference = date.today()
+    reference = utcnow().date()
+    context = snapshot.context(session=session, reference=reference)
+    context["rejected_pairs"] = snapshot.rejected_pairs(session=session, dwelling_ids=[d.id for d in dwellings])
     return Inputs(
         dwellings=snapshot.dwelling_rows(session=session, dwellings=dwellings),
         registrations=snapshot.registration_rows(session=session, registrations=registrations,
                                                  available=available, reference=reference),
-        context=snapshot.context(session=session, reference=reference),
+        context=context,
     )
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    """Whether one registration passes every hard rule for one dwelling, and its score there."""
+
+    failed_rules: list[str]
+    score: int
+    score_breakdown: dict[str, int]
+
+
+def evaluate_pair(*, session: Session, dwelling: Dwelling, registration: Registration) -> PairCheck:
+    """Check one pair against every hard rule (a coordinator's replacement must pass them all)."""
+    usable, skipped = _matchable([dwelling])
+    if not usable:
+        return PairCheck(failed_rules=["AFFORDABILITY"], score=0, score_breakdown={})
+    inputs = _inputs(session=session, dwellings=usable, registrations=[registration], available={registration.id})
+    shortlist = _solve(RunKind.instant, inputs.problem(), seconds=5.0).shortlists[0]
+    if shortlist.candidates:
+        best = shortlist.candidates[0]
+        return PairCheck(failed_rules=[], score=best.score, score_breakdown=dict(best.score_breakdown))
+    return PairCheck(failed_rules=[code for code, n in shortlist.excluded.items() if n], score=0, score_breakdown={})
 
 
 def shortlist_new_dwelling(*, session: Session, dwelling: Dwelling) -> Shortlist:

@@ -14,7 +14,7 @@ from service.dwellings.models import Dwelling, DwellingStatus
 from service.places import service as places_service
 from service.regions import service as regions_service
 from service.registrations.models import Registration, RegistrationStatus
-from service.shortlists.models import Shortlist, ShortlistCandidate, ShortlistStatus
+from service.shortlists.models import RejectedPair, Shortlist, ShortlistCandidate, ShortlistStatus
 
 # Placements in a neighbourhood within this window count towards spreading (liveability).
 RECENT_PLACEMENT_DAYS = 365
@@ -86,3 +86,11 @@ def matchable_registrations(*, session: Session) -> list[Registration]:
     statuses = [RegistrationStatus.active.value, RegistrationStatus.nominated.value]
     return list(session.exec(select(Registration).where(col(Registration.status).in_(statuses))
                              .order_by(col(Registration.created_at), col(Registration.id))))
+
+
+def rejected_pairs(*, session: Session, dwelling_ids: list[uuid.UUID]) -> list[list[str]]:
+    """(dwelling, registration) pairs a corporation rejected: final, never proposed again."""
+    if not dwelling_ids:
+        return []
+    rows = session.exec(select(RejectedPair).where(col(RejectedPair.dwelling_id).in_(dwelling_ids))).all()
+    return [[str(r.dwelling_id), str(r.registration_id)] for r in rows]

@@ -13,7 +13,7 @@ from service.pagination import Page
 from service.registrations import service as registrations_service
 from service.registrations.models import Registration
 from service.shortlists import service
-from service.shortlists.models import MatchingRun, Shortlist, ShortlistStatus
+from service.shortlists.models import MatchingRun, Shortlist
 from service.shortlists.schemas import (
     SLOTS_PER_DWELLING,
     CandidatePublic,
@@ -21,14 +21,14 @@ from service.shortlists.schemas import (
     ReplayPublic,
     ShortlistPublic,
 )
+from service.workflow.states import LIVE_CANDIDATE_STATUSES
 
 
 def shortlist_for(*, session: Session, org: Organisation, dwelling_id: uuid.UUID) -> ShortlistPublic:
     """A dwelling's current shortlist; a corporation only sees its own dwellings' published ones."""
     dwelling = dwellings_service.get_dwelling(session=session, org=org, dwelling_id=dwelling_id)
     shortlist = service.current_shortlist(session=session, dwelling_id=dwelling.id)
-    if shortlist is None or (org.kind == OrganisationKind.corporation
-                             and shortlist.status != ShortlistStatus.published.value):
+    if shortlist is None or (org.kind == OrganisationKind.corporation and shortlist.published_at is None):
         raise NotFound(f"dwelling {dwelling_id} has no shortlist you can see yet")
     candidates = service.candidates_of(session=session, shortlist=shortlist)
     year = dwelling.available_from.year
@@ -38,7 +38,7 @@ def shortlist_for(*, session: Session, org: Organisation, dwelling_id: uuid.UUID
         assert reg is not None  # foreign key
         profile = registrations_service.candidate_profile(session=session, reg=reg, year=year, rank=c.rank,
                                                           score=c.score)
-        items.append(CandidatePublic(rank=c.rank, registration_id=c.registration_id, score=c.score,
+        items.append(CandidatePublic(rank=c.rank, registration_id=c.registration_id, status=c.status, score=c.score,
                                      score_breakdown=c.score_breakdown, profile=profile))
     # Showing a candidate discloses part of a registration: audited like any other read.
     audit.record_reads(session=session, organisation=org, entity_type="registration",
@@ -47,7 +47,8 @@ def shortlist_for(*, session: Session, org: Organisation, dwelling_id: uuid.UUID
         id=shortlist.id, dwelling_id=dwelling.id, status=shortlist.status, run_id=shortlist.run_id,
         policy_version=shortlist.policy_version, created_at=shortlist.created_at, candidates=items,
         excluded=shortlist.excluded, eligible_count=shortlist.eligible_count,
-        shortfall=shortfall(shortlist=shortlist, filled=len(items)), blocked_reason=shortlist.blocked_reason,
+        shortfall=shortfall(shortlist=shortlist, filled=sum(c.status in LIVE_CANDIDATE_STATUSES for c in candidates)),
+        blocked_reason=shortlist.blocked_reason,
     )
 
 

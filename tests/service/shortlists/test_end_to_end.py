@@ -2,9 +2,6 @@
 
 from datetime import timedelta
 
-from sqlmodel import select
-
-from service.shortlists.models import Shortlist, ShortlistStatus
 from tests import factories
 
 TODAY = factories.TODAY
@@ -82,7 +79,7 @@ def test_an_offered_dwelling_gets_an_explained_shortlist_at_once(client_for):
     assert care.get(f"/v1/registrations/{newest_wait}").json()["status"] == "active"
 
 
-def test_a_corporation_sees_only_published_shortlists_and_only_the_minimised_profile(client_for, session):
+def test_a_corporation_sees_only_published_shortlists_and_only_the_minimised_profile(client_for):
     coordinator, corporation, care = _setup(client_for)
     _register(care, coordinator, _single(notes="relapse risk near bars"), 300)
     dwelling_id = corporation.post("/v1/dwellings", json=factories.dwelling(
@@ -90,12 +87,7 @@ def test_a_corporation_sees_only_published_shortlists_and_only_the_minimised_pro
     assert corporation.get(f"/v1/dwellings/{dwelling_id}/shortlist").status_code == 404
     assert care.get(f"/v1/dwellings/{dwelling_id}/shortlist").status_code == 403
 
-    # Publishing is the coordinator's workflow step; here the stored shortlist is published directly.
-    stored = session.exec(select(Shortlist).where(Shortlist.status == ShortlistStatus.proposed.value)).all()
-    for shortlist in stored:
-        shortlist.status = ShortlistStatus.published.value
-        session.add(shortlist)
-    session.commit()
+    assert coordinator.post(f"/v1/dwellings/{dwelling_id}/shortlist/publish").status_code == 200
     seen = corporation.get(f"/v1/dwellings/{dwelling_id}/shortlist")
     assert seen.status_code == 200
     candidate = seen.json()["candidates"][0]

@@ -1,0 +1,65 @@
+"""Timelines of a dwelling and of a registration, from the audit log, filtered to what the caller may see."""
+
+import uuid
+
+from sqlmodel import Session, col, select
+
+from service.audit import service as audit
+from service.audit.models import AuditRecord
+from service.dwellings import service as dwellings_service
+from service.organisations.models import Organisation, OrganisationKind
+from service.registrations import service as registrations_service
+from service.shortlists.models import Shortlist, ShortlistCandidate
+from service.workflow.schemas import TimelineEntry
+from service.workflow.states import CandidateStatus
+
+# What a corporation sees of the candidates on its dwellings: only from publication on.
+CORPORATION_CANDIDATE_STEPS = {CandidateStatus.published, CandidateStatus.selected, CandidateStatus.accepted,
+                               CandidateStatus.let, CandidateStatus.rejected, CandidateStatus.declined,
+                               CandidateStatus.expired, CandidateStatus.released, CandidateStatus.cancelled}
+
+
+def _entries(session: Session, entity_ids: list[uuid.UUID]) -> list[AuditRecord]:
+    if not entity_ids:
+        return []
+    return list(session.exec(select(AuditRecord).where(col(AuditRecord.entity_id).in_(entity_ids),
+                                                       AuditRecord.action != "read")
+                             .order_by(col(AuditRecord.at), col(AuditRecord.id))))
+
+
+def _entry(record: AuditRecord, *, hide_organisation: bool = False) -> TimelineEntry:
+    organisation_id = None if hide_organisation else record.organisation_id
+    return TimelineEntry(at=record.at, action=record.action, entity_type=record.entity_type,
+                         entity_id=record.entity_id, organisation_id=organisation_id, detail=record.detail)
+
+
+def dwelling_timeline(*, session: Session, org: Organisation, dwelling_id: uuid.UUID) -> list[TimelineEntry]:
+    """The dwelling's own steps and its candidates' steps (for a corporation: from publication on)."""
+    dwelling = dwellings_service.get_dwelling(session=session, org=org, dwelling_id=dwelling_id)
+    candidate_ids = list(session.exec(select(ShortlistCandidate.id)
+                                      .join(Shortlist, col(Shortlist.id) == col(ShortlistCandidate.shortlist_id))
+                                      .where(Shortlist.dwelling_id == dwelling.id)))
+    entries = []
+    corporation = org.kind == OrganisationKind.corporation
+    for record in _entries(session, [dwelling.id, *candidate_ids]):
+        if record.entity_type == "shortlist_candidate" and corporation:
+            if record.detail.get("to") not in CORPORATION_CANDIDATE_STEPS:
+                continue
+            # Who at the care provider or the office acted is not the corporation's business.
+            entries.append(_entry(record, hide_organisation=record.organisation_id != org.id))
+        else:
+            entries.append(_entry(record))
+    return entries
+
+
+def registration_timeline(*, session: Session, org: Organisation, registration_id: uuid.UUID) -> list[TimelineEntry]:
+    """The registration's own steps and its nominations and offers (its care provider and coordinators)."""
+    reg = registrations_service.read_registration(session=session, org=org, registration_id=registration_id)
+    candidate_ids = list(session.exec(select(ShortlistCandidate.id)
+                                      .where(ShortlistCandidate.registration_id == reg.id)))
+    records = _entries(session, [reg.id, *candidate_ids])
+    audit.record(session=session, organisation=org, action="read_timeline", entity_type="registration",
+                 entity_id=reg.id)
+    # Which corporation employee acted is not the care provider's business: only the office's own staff see it.
+    hide = org.kind != OrganisationKind.coordinator
+    return [_entry(r, hide_organisation=hide and r.organisation_id != org.id) for r in records]
