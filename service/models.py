@@ -3,13 +3,16 @@
 from service.audit.models import AuditRecord
 from service.dwellings.models import Dwelling
 from service.events.models import Delivery, Event, WebhookEndpoint
+from service.exemptions.models import Exemption
 from service.municipalities.models import Municipality
 from service.organisations.models import ApiKey, Organisation
 from service.places.models import DwellingPlaceDistance, Place
 from service.regions.models import NeighbourhoodScore, Region, RegionMunicipality, RegionPolicyVersion
 from service.registrations.models import Registration
 from service.shortlists.models import MatchingRun, RejectedPair, Shortlist, ShortlistCandidate
+from service.targets.models import CorporationStock, MunicipalityFigures, YearTarget
 
-__all__ = ["ApiKey", "AuditRecord", "Delivery", "Dwelling", "DwellingPlaceDistance", "Event", "MatchingRun",
-           "Municipality", "NeighbourhoodScore", "Organisation", "Place", "Region", "RegionMunicipality",
-           "RegionPolicyVersion", "Registration", "RejectedPair", "Shortlist", "ShortlistCandidate", "WebhookEndpoint"]
+__all__ = ["ApiKey", "AuditRecord", "CorporationStock", "Delivery", "Dwelling", "DwellingPlaceDistance", "Event",
+           "Exemption", "MatchingRun", "Municipality", "MunicipalityFigures", "NeighbourhoodScore", "Organisation",
+           "Place", "Region", "RegionMunicipality", "RegionPolicyVersion", "Registration", "RejectedPair", "Shortlist",
+           "ShortlistCandidate", "WebhookEndpoint", "YearTarget"]

@@ -40,6 +40,12 @@ class Policy(StrictInput):
         Literal["surface", "fall_through"],
         Field(description="surface: list it as overdue; fall_through: the offer lapses like a decline")
     ] = "fall_through"
+    exemption_contingent: Annotated[
+        int, Field(ge=0, le=100_000, description="exemptions coordinators may grant per calendar year "
+                                                 "(custom case, Housing First, urgency together)")] = 50
+    monitor_open: Annotated[
+        bool, Field(description="true: every corporation sees its peers' lines in the monitor; false: only its "
+                                "own line and the regional total")] = False
 
 
 class RegionPut(StrictInput):

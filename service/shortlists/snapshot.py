@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from service.dwellings.models import Dwelling, DwellingStatus
+from service.exemptions import service as exemptions_service
 from service.places import service as places_service
 from service.regions import service as regions_service
 from service.registrations.models import Registration, RegistrationStatus
@@ -40,13 +41,20 @@ def dwelling_rows(*, session: Session, dwellings: list[Dwelling]) -> list[dict[s
 def registration_rows(
     *, session: Session, registrations: list[Registration], available: set[uuid.UUID], reference: date
 ) -> list[dict[str, Any]]:
-    """The matcher's view of registrations: pseudonymous ids, no notes, no client references."""
+    """The matcher's view of registrations: pseudonymous ids, no notes, no client references.
+
+    Active exemptions (valid on `reference`) lift their rules and mark urgency; they are read in one query.
+    """
+    exempt = exemptions_service.matcher_exemptions(session=session, registration_ids=[r.id for r in registrations],
+                                                   today=reference)
+    none = exemptions_service.MatcherExemptions(exempt_rules=frozenset(), urgent=False)
     return [
         {"id": str(r.id), **{c: getattr(r, c) for c in REGISTRATION_COLUMNS},
          "children": len(r.children_birth_years), "ready_from": r.ready_from.isoformat(),
          "waiting_days": max(0, (reference - r.waiting_since.date()).days),
          "registered_at": int(r.created_at.timestamp() * 1_000_000),
-         "available": r.id in available, "exempt_rules": [], "urgent": False}
+         "available": r.id in available, "exempt_rules": sorted(exempt.get(r.id, none).exempt_rules),
+         "urgent": exempt.get(r.id, none).urgent}
         for r in registrations
     ]
 

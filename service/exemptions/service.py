@@ -1,0 +1,141 @@
+"""Granting, listing and revoking exemptions, and the active ones the matcher applies.
+
+Which region's contingent an exemption uses: the region of the registration's first regional tie (in the order the
+form lists them) whose municipality lies in a region; failing that, of its first preferred municipality in a region.
+A registration tied to no region cannot be charged and is refused (409), never granted for free. The contingent is
+per calendar year of granting; a revoked exemption no longer counts, so a grant made by mistake can be undone.
+"""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, func, select
+
+from service.audit import service as audit
+from service.errors import Conflict, FieldError, InvalidFields, NotFound
+from service.exemptions.models import Exemption, ExemptionKind
+from service.exemptions.schemas import ExemptionCreate
+from service.organisations.models import Organisation
+from service.regions import service as regions_service
+from service.regions.models import Region
+from service.registrations import service as registrations_service
+from service.registrations.models import OPEN_STATUSES, Registration
+from service.sqltypes import utcnow
+
+ENTITY = "registration"  # exemptions are audited on the registration, so they appear on its timeline
+
+
+@dataclass(frozen=True)
+class Granted:
+    """A new exemption with the contingent it was counted against."""
+
+    exemption: Exemption
+    used: int
+    contingent: int
+
+
+@dataclass(frozen=True)
+class MatcherExemptions:
+    """What the active exemptions of one registration change for the matcher."""
+
+    exempt_rules: frozenset[str]
+    urgent: bool
+
+
+def is_active(exemption: Exemption, today: date) -> bool:
+    """Not revoked and still valid today."""
+    return exemption.revoked_at is None and exemption.valid_until >= today
+
+
+def region_of_registration(*, session: Session, registration: Registration) -> str | None:
+    """The region whose contingent pays: first regional tie in a region, else first preferred municipality."""
+    regions = regions_service.region_of_municipalities(session=session)
+    for code in [t["municipality_code"] for t in registration.regional_ties] + registration.preferred_municipalities:
+        if code in regions:
+            return regions[code]
+    return None
+
+
+def contingent_used(*, session: Session, region_code: str, year: int) -> int:
+    """Exemptions granted in the region in that year and not revoked."""
+    return session.exec(select(func.count()).select_from(Exemption).where(
+        Exemption.region_code == region_code, Exemption.contingent_year == year,
+        col(Exemption.revoked_at).is_(None))).one()
+
+
+def grant(*, session: Session, org: Organisation, registration_id: uuid.UUID, data: ExemptionCreate) -> Granted:
+    """Grant an exemption; 409 when the registration is closed, has no region, or the contingent is used up."""
+    reg = registrations_service.read_registration(session=session, org=org, registration_id=registration_id)
+    if reg.status not in OPEN_STATUSES:
+        raise Conflict(f"a registration that is {reg.status} cannot get an exemption", current_state=reg.status)
+    today = utcnow().date()
+    if data.valid_until < today:
+        raise InvalidFields([FieldError(field="valid_until", message="must be today or later", type="date_past")])
+    region_code = region_of_registration(session=session, registration=reg)
+    if region_code is None:
+        raise Conflict("the registration has no regional tie or preferred municipality in a region, so no "
+                       "region's contingent can pay for an exemption; add a tie or preference first")
+    # Locking the region serialises grants in it, so two at once cannot both take the last place.
+    session.exec(select(Region).where(Region.code == region_code).with_for_update()).one()
+    contingent = regions_service.get_region(session=session, code=region_code).policy.exemption_contingent
+    used = contingent_used(session=session, region_code=region_code, year=today.year)
+    if used >= contingent:
+        raise Conflict(f"the {today.year} exemption contingent of region {region_code} is used up "
+                       f"({used} of {contingent}); revoke one or raise exemption_contingent in the policy")
+    exemption = Exemption(registration_id=reg.id, region_code=region_code, contingent_year=today.year,
+                          kind=data.kind.value, rules_lifted=list(data.rules_lifted), reason=data.reason,
+                          valid_until=data.valid_until, granted_by=org.id)
+    session.add(exemption)
+    session.flush()
+    audit.record(session=session, organisation=org, action="exemption_granted", entity_type=ENTITY, entity_id=reg.id,
+                 detail={"exemption_id": str(exemption.id), "kind": exemption.kind,
+                         "rules_lifted": exemption.rules_lifted, "valid_until": exemption.valid_until.isoformat(),
+                         "region": region_code, "contingent_used": used + 1, "contingent": contingent})
+    return Granted(exemption=exemption, used=used + 1, contingent=contingent)
+
+
+def list_exemptions(*, session: Session, org: Organisation, registration_id: uuid.UUID) -> list[Exemption]:
+    """A registration's exemptions, newest first (its care provider and coordinators; the read is audited)."""
+    reg = registrations_service.read_registration(session=session, org=org, registration_id=registration_id)
+    return list(session.exec(select(Exemption).where(Exemption.registration_id == reg.id)
+                             .order_by(col(Exemption.granted_at).desc(), col(Exemption.id))))
+
+
+def revoke(*, session: Session, org: Organisation, registration_id: uuid.UUID, exemption_id: uuid.UUID,
+           reason: str) -> Exemption:
+    """Revoke an exemption with a reason; revoking twice is a 409."""
+    reg = registrations_service.read_registration(session=session, org=org, registration_id=registration_id)
+    exemption = session.exec(select(Exemption).where(Exemption.id == exemption_id,
+                                                     Exemption.registration_id == reg.id).with_for_update()).first()
+    if exemption is None:
+        raise NotFound(f"registration {registration_id} has no exemption {exemption_id}")
+    if exemption.revoked_at is not None:
+        raise Conflict("the exemption is already revoked", current_state="revoked")
+    exemption.revoked_at, exemption.revoked_by, exemption.revoke_reason = utcnow(), org.id, reason
+    session.add(exemption)
+    session.flush()
+    audit.record(session=session, organisation=org, action="exemption_revoked", entity_type=ENTITY, entity_id=reg.id,
+                 detail={"exemption_id": str(exemption.id), "kind": exemption.kind,
+                         "rules_lifted": exemption.rules_lifted})
+    return exemption
+
+
+def matcher_exemptions(*, session: Session, registration_ids: Iterable[uuid.UUID],
+                       today: date) -> dict[uuid.UUID, MatcherExemptions]:
+    """Per registration with an active exemption: the union of rules lifted and whether it is urgent (one query)."""
+    wanted = set(registration_ids)
+    if not wanted:
+        return {}
+    # Active exemptions are few (a contingent of tens a year), registrations many: read all active ones once and
+    # filter here, rather than sending tens of thousands of ids in an IN list.
+    rows = session.exec(select(Exemption).where(col(Exemption.revoked_at).is_(None),
+                                                col(Exemption.valid_until) >= today)).all()
+    rules: dict[uuid.UUID, set[str]] = {}
+    urgent: set[uuid.UUID] = set()
+    for exemption in (e for e in rows if e.registration_id in wanted):
+        rules.setdefault(exemption.registration_id, set()).update(exemption.rules_lifted)
+        if exemption.kind == ExemptionKind.urgency:
+            urgent.add(exemption.registration_id)
+    return {rid: MatcherExemptions(exempt_rules=frozenset(codes), urgent=rid in urgent) for rid, codes in rules.items()}
