@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DOORSTROOM_DATABASE_URL=sqlite:////data/doorstroom.db
+    DOORSTROOM_DATABASE_URL=sqlite:////data/doorstroom.db \
+    MPLCONFIGDIR=/tmp/matplotlib
 
 WORKDIR /app
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin doorstroom \
