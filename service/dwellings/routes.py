@@ -95,7 +95,7 @@ def withdraw_dwelling(
     data: Withdrawal | None = None,
     if_match: IfMatchOptional = None,
 ) -> DwellingPublic:
-    """Withdraw an offer at any point before it is let."""
+    """Withdraw an offer before it is let (while an offer is out to a client, reject that candidate first)."""
     dwelling = workflow.withdraw_dwelling(
         session=session,
         org=org,

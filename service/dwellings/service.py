@@ -230,9 +230,14 @@ def update_dwelling(
 def withdraw_dwelling(
     *, session: Session, org: Organisation, dwelling_id: uuid.UUID, reason: str | None, expected_version: int | None
 ) -> Dwelling:
-    """Withdraw an offer at any point before it is let."""
+    """Withdraw an offer before it is let; not while an offer is out to a client (reject that candidate first)."""
     dwelling = get_dwelling(session=session, org=org, dwelling_id=dwelling_id, for_update=True)
     check_version(current=dwelling.version, expected=expected_version)
+    if dwelling.status == DwellingStatus.candidate_selected:
+        # A client holding an offer must hear why it ends: the corporation rejects the candidate with a reason
+        # code first. This also gives a select racing a withdraw exactly one winner.
+        raise Conflict("an offer is out to a candidate: reject the candidate (with a reason) before withdrawing",
+                       current_state=dwelling.status)
     if dwelling.status not in OPEN_STATUSES:
         raise Conflict(f"a dwelling that is {dwelling.status} cannot be withdrawn", current_state=dwelling.status)
     previous = dwelling.status

@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from service.clock import now
+from service import clock
 from service.errors import NotFound
 from service.events.models import Delivery, Event, WebhookEndpoint
 from service.organisations.models import Organisation
@@ -36,7 +36,7 @@ def emit(*, session: Session, recipient_id: uuid.UUID, type: str, entity_type: s
     """Write one event for one organisation, and a pending delivery for each of its subscribed endpoints."""
     assert type in EVENT_TYPES, type
     event = Event(organisation_id=recipient_id, type=type, entity_type=entity_type, entity_id=entity_id,
-                  payload=payload, created_at=now())
+                  payload=payload, created_at=clock.now())
     session.add(event)
     session.flush()
     endpoints = session.exec(select(WebhookEndpoint).where(WebhookEndpoint.organisation_id == recipient_id,
@@ -44,7 +44,7 @@ def emit(*, session: Session, recipient_id: uuid.UUID, type: str, entity_type: s
     for endpoint in endpoints:
         if not endpoint.event_types or type in endpoint.event_types:
             assert event.id is not None
-            session.add(Delivery(event_id=event.id, endpoint_id=endpoint.id, next_attempt_at=now()))
+            session.add(Delivery(event_id=event.id, endpoint_id=endpoint.id, next_attempt_at=clock.now()))
     return event
 
 
@@ -113,7 +113,7 @@ def deliver_due(*, engine: Engine, client: httpx.Client, limit: int = 100) -> in
 
 
 def _claim(*, session: Session, limit: int) -> list[_Job]:
-    moment = now()
+    moment = clock.now()
     due = session.exec(
         select(Delivery, WebhookEndpoint, Event)
         .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(Delivery.endpoint_id))
@@ -136,7 +136,7 @@ def _claim(*, session: Session, limit: int) -> list[_Job]:
 
 
 def _post(*, client: httpx.Client, job: _Job) -> tuple[int | None, str | None]:
-    timestamp = str(int(now().timestamp()))
+    timestamp = str(int(clock.now().timestamp()))
     headers = {"Content-Type": "application/json", "Doorstroom-Event-Id": str(job.event_id),
                "Doorstroom-Timestamp": timestamp,
                "Doorstroom-Signature": signature(secret=job.secret, timestamp=timestamp, body=job.body)}
@@ -150,7 +150,7 @@ def _post(*, client: httpx.Client, job: _Job) -> tuple[int | None, str | None]:
 def _record(*, session: Session, delivery_id: uuid.UUID, status: int | None, error: str | None) -> None:
     delivery = session.get(Delivery, delivery_id)
     assert delivery is not None
-    moment: datetime = now()
+    moment: datetime = clock.now()
     delivery.attempts += 1
     delivery.last_status, delivery.last_error = status, error
     if error is None:

@@ -205,7 +205,7 @@ def _supersede_proposed(*, session: Session, dwelling_ids: list[uuid.UUID]) -> N
         nominated = session.exec(select(ShortlistCandidate.registration_id)
                                  .where(col(ShortlistCandidate.shortlist_id).in_(old_ids))).all()
         _set_registration_status(session=session, ids=set(nominated), status=RegistrationStatus.active,
-                                 only_from={RegistrationStatus.nominated})
+                                 only_from={RegistrationStatus.nominated}, reason="shortlist superseded")
     session.flush()
 
 
@@ -228,10 +228,12 @@ def _apply(*, session: Session, run: MatchingRun, result: matching.MatchResult,
                                            rank=candidate.rank, score=candidate.score,
                                            score_breakdown=dict(candidate.score_breakdown)))
         target = DwellingStatus.shortlisted if proposal.candidates else DwellingStatus.offered
-        _move_dwelling(session=session, dwelling=dwelling, status=target, run=run)
+        _move_dwelling(session=session, dwelling=dwelling, status=target, run=run,
+                       reason="shortlist proposed" if proposal.candidates else "no eligible candidates")
         stored.append(shortlist)
     _set_registration_status(session=session, ids=nominated, status=RegistrationStatus.nominated,
-                             only_from={RegistrationStatus.active, RegistrationStatus.nominated})
+                             only_from={RegistrationStatus.active, RegistrationStatus.nominated},
+                             reason="nominated by the matcher")
     session.flush()
     return stored
 
@@ -240,12 +242,13 @@ def _blocked_shortlist(*, session: Session, run: MatchingRun, dwelling: Dwelling
     shortlist = Shortlist(dwelling_id=dwelling.id, run_id=run.id, status=ShortlistStatus.proposed.value,
                           excluded={}, blocked_reason=reason)
     session.add(shortlist)
-    _move_dwelling(session=session, dwelling=dwelling, status=DwellingStatus.offered, run=run)
+    _move_dwelling(session=session, dwelling=dwelling, status=DwellingStatus.offered, run=run, reason=reason)
     session.flush()
     return shortlist
 
 
-def _move_dwelling(*, session: Session, dwelling: Dwelling, status: DwellingStatus, run: MatchingRun) -> None:
+def _move_dwelling(*, session: Session, dwelling: Dwelling, status: DwellingStatus, run: MatchingRun,
+                   reason: str) -> None:
     if dwelling.status == status.value:
         return
     previous, dwelling.status = dwelling.status, status.value
@@ -253,11 +256,12 @@ def _move_dwelling(*, session: Session, dwelling: Dwelling, status: DwellingStat
     dwelling.updated_at = utcnow()
     session.add(dwelling)
     audit.record(session=session, organisation=None, action="transition", entity_type="dwelling",
-                 entity_id=dwelling.id, detail={"from": previous, "to": status.value, "run_id": str(run.id)})
+                 entity_id=dwelling.id, detail={"from": previous, "to": status.value, "reason": reason,
+                                                "run_id": str(run.id)})
 
 
 def _set_registration_status(*, session: Session, ids: set[uuid.UUID], status: RegistrationStatus,
-                             only_from: set[RegistrationStatus]) -> None:
+                             only_from: set[RegistrationStatus], reason: str) -> None:
     if not ids:
         return
     allowed = [s.value for s in only_from]
@@ -269,7 +273,7 @@ def _set_registration_status(*, session: Session, ids: set[uuid.UUID], status: R
             reg.updated_at = utcnow()
             session.add(reg)
             audit.record(session=session, organisation=None, action="transition", entity_type="registration",
-                         entity_id=reg.id, detail={"from": previous, "to": status.value})
+                         entity_id=reg.id, detail={"from": previous, "to": status.value, "reason": reason})
 
 
 def get_run(*, session: Session, run_id: uuid.UUID) -> MatchingRun:

@@ -16,6 +16,7 @@ from service.places import service as places_service
 from service.regions import service as regions_service
 from service.registrations.models import Registration, RegistrationStatus
 from service.shortlists.models import RejectedPair, Shortlist, ShortlistCandidate, ShortlistStatus
+from service.workflow.states import LIVE_CANDIDATE_STATUSES
 
 # Placements in a neighbourhood within this window count towards spreading (liveability).
 RECENT_PLACEMENT_DAYS = 365
@@ -79,12 +80,16 @@ def context(*, session: Session, reference: date) -> dict[str, Any]:
 
 
 def registrations_on_open_shortlists(*, session: Session, statuses: set[str] | None = None) -> set[uuid.UUID]:
-    """Registrations that are a candidate on a shortlist in one of `statuses` (default: proposed or published)."""
+    """Registrations that are a live candidate on a shortlist in one of `statuses` (default: proposed or published).
+
+    A candidate who was rejected, declined, replaced or released is free again, even while that shortlist is open.
+    """
     wanted = list(statuses or {ShortlistStatus.proposed.value, ShortlistStatus.published.value})
     rows = session.exec(
         select(ShortlistCandidate.registration_id)
         .join(Shortlist, col(Shortlist.id) == col(ShortlistCandidate.shortlist_id))
-        .where(col(Shortlist.status).in_(wanted))
+        .where(col(Shortlist.status).in_(wanted),
+               col(ShortlistCandidate.status).in_([s.value for s in LIVE_CANDIDATE_STATUSES]))
     ).all()
     return set(rows)
 
@@ -96,9 +101,18 @@ def matchable_registrations(*, session: Session) -> list[Registration]:
                              .order_by(col(Registration.created_at), col(Registration.id))))
 
 
+# A client who declined a dwelling, or let its offer lapse, is not proposed for that same dwelling again.
+ENDED_FOR_THIS_DWELLING = ("declined", "expired")
+
+
 def rejected_pairs(*, session: Session, dwelling_ids: list[uuid.UUID]) -> list[list[str]]:
-    """(dwelling, registration) pairs a corporation rejected: final, never proposed again."""
+    """(dwelling, registration) pairs never to propose again: rejected by the corporation, declined or lapsed."""
     if not dwelling_ids:
         return []
-    rows = session.exec(select(RejectedPair).where(col(RejectedPair.dwelling_id).in_(dwelling_ids))).all()
-    return [[str(r.dwelling_id), str(r.registration_id)] for r in rows]
+    rejected = session.exec(select(RejectedPair.dwelling_id, RejectedPair.registration_id)
+                            .where(col(RejectedPair.dwelling_id).in_(dwelling_ids))).all()
+    ended = session.exec(select(Shortlist.dwelling_id, ShortlistCandidate.registration_id)
+                         .join(Shortlist, col(Shortlist.id) == col(ShortlistCandidate.shortlist_id))
+                         .where(col(Shortlist.dwelling_id).in_(dwelling_ids),
+                                col(ShortlistCandidate.status).in_(ENDED_FOR_THIS_DWELLING))).all()
+    return sorted({(str(d), str(r)) for d, r in [*rejected, *ended]})  # type: ignore[return-value]

@@ -21,7 +21,7 @@ from service.shortlists.schemas import (
     ReplayPublic,
     ShortlistPublic,
 )
-from service.workflow.states import LIVE_CANDIDATE_STATUSES
+from service.workflow.states import LIVE_CANDIDATE_STATUSES, CandidateStatus
 
 
 def shortlist_for(*, session: Session, org: Organisation, dwelling_id: uuid.UUID) -> ShortlistPublic:
@@ -31,6 +31,9 @@ def shortlist_for(*, session: Session, org: Organisation, dwelling_id: uuid.UUID
     if shortlist is None or (org.kind == OrganisationKind.corporation and shortlist.published_at is None):
         raise NotFound(f"dwelling {dwelling_id} has no shortlist you can see yet")
     candidates = service.candidates_of(session=session, shortlist=shortlist)
+    if org.kind == OrganisationKind.corporation:
+        # Who the coordinator swapped out before publishing is not the corporation's business.
+        candidates = [c for c in candidates if c.status != CandidateStatus.replaced]
     year = dwelling.available_from.year
     items = []
     for c in candidates:

@@ -157,6 +157,7 @@ def reject_candidate(*, session: Session, org: Organisation, dwelling_id: uuid.U
 def answer_offer(*, session: Session, org: Organisation, registration_id: uuid.UUID, accept: bool,
                  reason_code: str | None = None, note: str | None = None) -> ShortlistCandidate:
     """The care provider accepts or declines the offer on behalf of the client."""
+    _lock_dwellings_of(session, registration_id)
     reg = _registration_of(session, org, registration_id)
     candidate = session.exec(select(ShortlistCandidate).where(
         ShortlistCandidate.registration_id == reg.id,
@@ -198,8 +199,23 @@ def record_let(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, r
     shortlist.status = ShortlistStatus.closed.value
     session.add(shortlist)
     release_candidates(session=session, shortlist=shortlist, org=org, dwelling_id=dwelling.id)
+    cancel_nominations(session=session, registration=reg, org=org, reason="housed")
     notify.let_recorded(session=session, dwelling=dwelling, registration=reg)
     return dwelling
+
+
+def _lock_dwellings_of(session: Session, registration_id: uuid.UUID) -> None:
+    """Lock the dwellings a registration is a live candidate for, before the registration itself.
+
+    Every step locks dwellings before registrations; a step that starts from the registration (an answer, a pause,
+    a withdrawal) locking it first would deadlock against one on the dwelling (a rejection, a selection).
+    """
+    session.exec(select(Dwelling.id)
+                 .join(Shortlist, col(Shortlist.dwelling_id) == col(Dwelling.id))
+                 .join(ShortlistCandidate, col(ShortlistCandidate.shortlist_id) == col(Shortlist.id))
+                 .where(ShortlistCandidate.registration_id == registration_id,
+                        col(ShortlistCandidate.status).in_(LIVE))
+                 .order_by(col(Dwelling.id)).with_for_update(of=Dwelling)).all()  # type: ignore[arg-type]
 
 
 def _registration_of(session: Session, org: Organisation, registration_id: uuid.UUID) -> Registration:
@@ -266,6 +282,7 @@ def cancel_nominations(*, session: Session, registration: Registration, org: Org
 
 def pause(*, session: Session, org: Organisation, registration_id: uuid.UUID, until: date, reason: str) -> Registration:
     """Take a registration out of matching until a date (it resumes by itself then)."""
+    _lock_dwellings_of(session, registration_id)
     reg = _registration_of(session, org, registration_id)
     if until <= utcnow().date():
         raise InvalidFields([FieldError(field="until", message="must lie in the future", type="date_past")])
@@ -290,7 +307,7 @@ def resume(*, session: Session, org: Organisation | None, registration_id: uuid.
 
 def withdraw_dwelling(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, reason: str | None,
                       expected_version: int | None) -> Dwelling:
-    """Withdraw an offer at any point before it is let; its candidates are released."""
+    """Withdraw an offer before it is let (not while an offer is out); its candidates are released."""
     dwelling = dwellings_service.withdraw_dwelling(session=session, org=org, dwelling_id=dwelling_id, reason=reason,
                                                    expected_version=expected_version)
     on_dwelling_withdrawn(session=session, dwelling=dwelling, org=org)
@@ -300,6 +317,7 @@ def withdraw_dwelling(*, session: Session, org: Organisation, dwelling_id: uuid.
 def withdraw_registration(*, session: Session, org: Organisation, registration_id: uuid.UUID, reason: str | None,
                           expected_version: int | None) -> Registration:
     """Withdraw a registration; it leaves every shortlist it is on."""
+    _lock_dwellings_of(session, registration_id)
     reg = registrations_service.withdraw_registration(session=session, org=org, registration_id=registration_id,
                                                       reason=reason, expected_version=expected_version)
     cancel_nominations(session=session, registration=reg, org=org, reason="withdrawn")

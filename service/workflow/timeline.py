@@ -19,11 +19,15 @@ CORPORATION_CANDIDATE_STEPS = {CandidateStatus.published, CandidateStatus.select
                                CandidateStatus.expired, CandidateStatus.released, CandidateStatus.cancelled}
 
 
+READ_ACTIONS = ("read", "read_timeline")
+
+
 def _entries(session: Session, entity_ids: list[uuid.UUID]) -> list[AuditRecord]:
     if not entity_ids:
         return []
+    # Reads (of the registration, or of this very timeline) are not steps in its life.
     return list(session.exec(select(AuditRecord).where(col(AuditRecord.entity_id).in_(entity_ids),
-                                                       AuditRecord.action != "read")
+                                                       col(AuditRecord.action).not_in(READ_ACTIONS))
                              .order_by(col(AuditRecord.at), col(AuditRecord.id))))
 
 

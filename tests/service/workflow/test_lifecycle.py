@@ -1,0 +1,376 @@
+"""The shortlist workflow over HTTP: from offer to let, the fall-through paths, and every step that is not allowed."""
+
+import uuid
+
+from sqlmodel import Session, select
+
+from service.shortlists.models import Shortlist, ShortlistCandidate
+from tests.service.helpers import field_errors, problem
+from tests.service.workflow.flow import NOTES, World, conflict, new_id
+
+
+def test_the_happy_path_from_offer_to_let(world: World):
+    w = world
+    first, second, third, spare = (w.register() for _ in range(4))
+    dwelling_id = w.offer()
+    assert w.dwelling_status(dwelling_id) == "shortlisted"
+    assert w.ranked(dwelling_id) == [first, second, third]  # the longest wait first
+    assert w.registration_status(spare) == "active"
+    assert w.corporation.get(f"/v1/dwellings/{dwelling_id}/shortlist").status_code == 404
+
+    published = w.ok(w.publish(dwelling_id))
+    assert published["status"] == "published"
+    assert {c["status"] for c in published["candidates"]} == {"published"}
+    assert w.dwelling_status(dwelling_id) == "published"
+    seen = w.corporation.get(f"/v1/dwellings/{dwelling_id}/shortlist")
+    assert seen.status_code == 200 and NOTES not in seen.text and "client_ref" not in seen.text
+
+    selected = w.ok(w.select(dwelling_id, second))
+    assert {c["registration_id"]: c["status"] for c in selected["candidates"]}[second] == "selected"
+    assert w.dwelling_status(dwelling_id) == "candidate_selected"
+    assert w.care.get(f"/v1/registrations/{second}").json()["status"] == "offered"
+
+    accepted = w.ok(w.accept(second))
+    assert accepted["id"] == second and accepted["status"] == "offered"
+    assert w.candidates(dwelling_id)[second] == "accepted"
+
+    let = w.ok(w.let(dwelling_id, second))
+    assert let["status"] == "let"
+    assert w.dwelling_status(dwelling_id) == "let"
+    assert w.registration_status(second) == "housed"
+    for other in (first, third, spare):
+        assert w.registration_status(other) == "active"
+    assert w.candidates(dwelling_id) == {first: "released", second: "let", third: "released"}
+
+    steps = [(t["detail"]["from"], t["detail"]["to"]) for t in w.transitions(dwelling_id)]
+    assert steps == [("offered", "shortlisted"), ("shortlisted", "published"), ("published", "candidate_selected"),
+                     ("candidate_selected", "let")]
+    housed = [(t["detail"]["from"], t["detail"]["to"]) for t in w.transitions(second)]
+    assert housed == [("active", "nominated"), ("nominated", "offered"), ("offered", "housed")]
+
+
+def test_every_transition_is_audited_with_organisation_time_from_to_and_reason(world: World):
+    w = world
+    dwelling_id, (first, second, _third) = w.published()
+    w.ok(w.select(dwelling_id, first))
+    w.ok(w.decline(first, "size", "too small"))
+    response = w.coordinator.get("/v1/audit", params={"action": "transition", "limit": 100})
+    records = response.json()["items"]
+    assert records
+    for record in records:
+        assert {"from", "to", "reason"} <= set(record["detail"]), record
+        assert record["at"]
+    by_org = {(r["entity_type"], r["detail"]["from"], r["detail"]["to"]): r for r in records}
+    assert by_org[("dwelling", "shortlisted", "published")]["organisation_id"] == str(w.coordinator.org.id)
+    assert by_org[("dwelling", "published", "candidate_selected")]["organisation_id"] == str(w.corporation.org.id)
+    declined = by_org[("shortlist_candidate", "selected", "declined")]
+    assert declined["organisation_id"] == str(w.care.org.id)
+    assert declined["detail"]["reason"] == "size"
+    assert declined["detail"]["registration_id"] == first and declined["detail"]["dwelling_id"] == dwelling_id
+    assert by_org[("dwelling", "candidate_selected", "published")]["detail"]["reason"]
+
+
+def test_the_coordinator_replaces_a_candidate_before_publishing(world: World):
+    w = world
+    first, second, third, spare = (w.register() for _ in range(4))
+    wheelchair = w.register(accessibility={"wheelchair": True, "no_stairs": False})
+    dwelling_id = w.offer()
+    assert w.ranked(dwelling_id) == [first, second, third]
+
+    errors = field_errors(w.replace(dwelling_id, third, wheelchair))
+    assert "ACCESSIBILITY" in errors["replacement_registration_id"]
+    conflict(w.replace(dwelling_id, third, first), "nominated")
+    problem(w.replace(dwelling_id, spare, wheelchair), 404)
+    problem(w.replace(dwelling_id, third, new_id()), 422)
+    assert "reason" in field_errors(w.replace(dwelling_id, third, spare, reason=""))
+    problem(w.replace(dwelling_id, third, spare, client=w.corporation), 403)
+    problem(w.replace(dwelling_id, third, spare, client=w.care), 403)
+
+    replaced = w.ok(w.replace(dwelling_id, third, spare, reason="lives next door to the ex-partner"))
+    by_id = {c["registration_id"]: c for c in replaced["candidates"]}
+    assert by_id[third]["status"] == "replaced" and by_id[spare]["status"] == "proposed"
+    assert by_id[spare]["rank"] == 3 and by_id[spare]["score"] > 0
+    assert w.registration_status(third) == "active" and w.registration_status(spare) == "nominated"
+    [audited] = [t for t in w.transitions(third) if t["detail"]["to"] == "active"]
+    assert audited["detail"]["reason"] == "replaced"
+
+    w.ok(w.publish(dwelling_id))
+    conflict(w.replace(dwelling_id, second, third), "published")
+    # The corporation never learns who was swapped out before it saw the shortlist.
+    seen = w.corporation.get(f"/v1/dwellings/{dwelling_id}/shortlist").json()
+    assert sorted(c["registration_id"] for c in seen["candidates"]) == sorted([first, second, spare])
+    assert sorted(c["rank"] for c in seen["candidates"]) == [1, 2, 3]
+    w.ok(w.select(dwelling_id, spare))
+
+
+def test_a_rejection_is_final_also_after_the_dwelling_is_matched_again(world: World):
+    w = world
+    dwelling_id, (first, second, third) = w.published()
+    rejected = w.ok(w.reject(dwelling_id, first, "rent_risk", "arrears at the previous address"))
+    assert rejected["status"] == "published"
+    assert w.registration_status(first) == "active"
+    assert w.candidates(dwelling_id)[first] == "rejected"
+    problem(w.reject(dwelling_id, first), 404)  # no longer a candidate
+    problem(w.select(dwelling_id, first), 404)
+
+    # The others fall through too: the dwelling is matched again at once, but never with the rejected pair.
+    w.ok(w.select(dwelling_id, second))
+    w.ok(w.reject(dwelling_id, second, "support_not_arranged", None))
+    assert w.dwelling_status(dwelling_id) == "published"
+    w.ok(w.reject(dwelling_id, third, "other", "the household asked for a ground floor"))
+    assert w.dwelling_status(dwelling_id) == "offered"
+    again = w.shortlist(dwelling_id)
+    assert again["candidates"] == [] and again["excluded"]["AVAILABILITY"] == 3
+
+    newcomer = w.register()
+    w.round()
+    assert w.ranked(dwelling_id) == [newcomer]
+    assert w.dwelling_status(dwelling_id) == "shortlisted"
+    w.round()
+    assert first not in w.ranked(dwelling_id) and w.ranked(dwelling_id) == [newcomer]
+    # The rejection is about this dwelling only: the client is matched elsewhere.
+    elsewhere = w.offer()
+    assert {first, second, third} <= set(w.ranked(elsewhere))
+
+
+def test_a_declined_offer_lets_the_corporation_choose_again_and_frees_the_client(world: World):
+    w = world
+    dwelling_id, (first, second, third) = w.published()
+    w.ok(w.select(dwelling_id, first))
+    declined = w.ok(w.decline(first, "neighbourhood", None))
+    assert declined["status"] == "active"
+    assert w.dwelling_status(dwelling_id) == "published"
+    assert w.candidates(dwelling_id) == {first: "declined", second: "published", third: "published"}
+    conflict(w.decline(first), "active")
+    conflict(w.accept(first), "active")
+
+    w.ok(w.select(dwelling_id, third))
+    assert w.dwelling_status(dwelling_id) == "candidate_selected"
+    # The client who declined is free again, also for a new offer while this shortlist is still open.
+    elsewhere = w.offer()
+    assert first in w.ranked(elsewhere)
+
+
+def test_rejecting_the_selected_or_accepted_candidate_reopens_the_choice(world: World):
+    w = world
+    dwelling_id, (first, second, third) = w.published()
+    w.ok(w.select(dwelling_id, first))
+    assert w.ok(w.reject(dwelling_id, first, "liveability_concern", None))["status"] == "published"
+    assert w.registration_status(first) == "active"
+    w.ok(w.select(dwelling_id, second))
+    w.ok(w.accept(second))
+    assert w.ok(w.reject(dwelling_id, second, "earlier_tenancy_problems", None))["status"] == "published"
+    assert w.registration_status(second) == "active"
+    assert w.candidates(dwelling_id)[third] == "published"
+
+
+def test_when_the_last_candidate_falls_through_the_dwelling_is_offered_and_matched_again_at_once(world: World):
+    w = world
+    dwelling_id, [only] = w.published(registrations=1)
+    waiting = w.register()  # registered after the shortlist was made
+    w.ok(w.select(dwelling_id, only))
+    w.ok(w.decline(only, "personal_circumstances", None))
+    moves = [(t["detail"]["from"], t["detail"]["to"], t["detail"]["reason"]) for t in w.transitions(only)]
+    assert ("offered", "active", "declined") in moves
+    assert w.dwelling_status(dwelling_id) == "shortlisted"
+    assert waiting in w.ranked(dwelling_id)
+    assert w.registration_status(waiting) == "nominated"
+    steps = [(t["detail"]["from"], t["detail"]["to"]) for t in w.transitions(dwelling_id)]
+    assert steps[-2:] == [("candidate_selected", "offered"), ("offered", "shortlisted")]
+
+
+def test_a_withdrawn_dwelling_releases_its_candidates(world: World):
+    w = world
+    published, (a, b, c) = w.published()
+    w.ok(w.select(published, b))
+    # While the offer is out, the client must first hear why it ends: reject with a reason, then withdraw.
+    conflict(w.withdraw(published), "candidate_selected")
+    w.ok(w.reject(published, b))
+    withdrawn = w.ok(w.withdraw(published))
+    assert withdrawn["status"] == "withdrawn"
+    for reg in (a, b, c):
+        assert w.registration_status(reg) == "active"
+    assert w.candidates(published) == {a: "released", b: "rejected", c: "released"}
+    conflict(w.accept(b), "active")
+    conflict(w.select(published, a), "withdrawn")
+    conflict(w.publish(published), "withdrawn")
+    conflict(w.withdraw(published), "withdrawn")
+    released = [e for e in w.events(w.care) if e["type"] == "candidate_released"]
+    assert sorted(e["entity_id"] for e in released) == sorted([a, c])
+
+    proposed = w.offer()
+    nominated = w.ranked(proposed)
+    assert len(nominated) == 3
+    w.ok(w.withdraw(proposed))
+    assert {w.registration_status(r) for r in nominated} == {"active"}
+
+
+def test_a_housed_registration_leaves_every_other_shortlist(world: World, session: Session):
+    w = world
+    dwelling_id, (first, second, _third) = w.published()
+    other_id = w.offer()  # nobody is free: an empty proposed shortlist
+    # Force the housed client onto a second open shortlist (the matcher itself never does that).
+    other = session.exec(select(Shortlist).where(Shortlist.dwelling_id == uuid.UUID(other_id))).one()
+    session.add(ShortlistCandidate(shortlist_id=other.id, registration_id=uuid.UUID(first), rank=1, score=1,
+                                   score_breakdown={}, status="proposed"))
+    session.commit()
+    w.ok(w.select(dwelling_id, first))
+    w.ok(w.accept(first))
+    w.ok(w.let(dwelling_id, first))
+    assert w.registration_status(first) == "housed"
+    assert w.candidates(other_id)[first] == "cancelled"
+    assert w.registration_status(second) == "active"
+
+
+def test_a_paused_registration_is_not_matched_until_it_resumes(world: World):
+    w = world
+    paused = w.register()
+    answer = w.ok(w.pause(paused))
+    assert answer["status"] == "paused"
+    conflict(w.pause(paused), "paused")
+    first = w.offer()
+    assert paused not in w.ranked(first)
+    w.round()
+    assert paused not in w.ranked(first)
+
+    assert w.ok(w.resume(paused, client=w.coordinator))["status"] == "active"
+    conflict(w.resume(paused), "active")
+    w.round()
+    assert paused in w.ranked(first)
+
+    # Pausing a nominated client takes them off the shortlist; a client with an offer answers it first.
+    assert w.ok(w.pause(paused, client=w.coordinator))["status"] == "paused"
+    assert w.candidates(first)[paused] == "cancelled"
+    w.ok(w.resume(paused))
+    w.round()
+    w.ok(w.publish(first))
+    w.ok(w.select(first, paused))
+    conflict(w.pause(paused), "offered")
+
+
+def test_pausing_is_validated_and_limited_to_the_care_provider_and_the_coordinator(world: World, client_for):
+    w = world
+    reg = w.register()
+    problem(w.pause(reg, client=w.corporation), 403)
+    problem(w.resume(reg, client=w.corporation), 403)
+    problem(w.pause(reg, client=client_for("care_provider")), 404)
+    assert "until" in field_errors(w.pause(reg, days=0))
+    assert "until" in field_errors(w.pause(reg, days=-3))
+    conflict(w.resume(reg), "active")
+
+
+def test_steps_out_of_order_answer_409_with_the_current_state(world: World):
+    w = world
+    empty = w.offer()  # nobody is registered yet
+    assert w.dwelling_status(empty) == "offered"
+    conflict(w.publish(empty), "offered")
+    regs = [w.register() for _ in range(3)]
+    dwelling_id = w.offer()
+    first, second, third = w.ranked(dwelling_id)
+    assert sorted(regs) == sorted([first, second, third])
+    conflict(w.select(dwelling_id, first), "shortlisted")  # select before publish
+    conflict(w.reject(dwelling_id, first), "shortlisted")
+    conflict(w.accept(first), "nominated")  # accept without an offer
+    conflict(w.decline(first), "nominated")
+    w.ok(w.publish(dwelling_id))
+    conflict(w.publish(dwelling_id), "published")  # publish twice
+    conflict(w.let(dwelling_id, first), "published")  # let before any selection
+    w.ok(w.select(dwelling_id, first))
+    conflict(w.select(dwelling_id, second), "candidate_selected")  # one offer at a time
+    conflict(w.let(dwelling_id, first), "selected")  # let before accept
+    conflict(w.accept(second), "nominated")
+    w.ok(w.accept(first))
+    conflict(w.accept(first), "offered")  # accept twice
+    problem(w.let(dwelling_id, second), 409)
+    assert "contract_type" in field_errors(w.let(dwelling_id, first, contract_type="with_agreements"))
+    w.ok(w.let(dwelling_id, first))
+    conflict(w.let(dwelling_id, first), "let")
+    conflict(w.withdraw(dwelling_id), "let")
+    conflict(w.select(dwelling_id, second), "let")
+
+
+def test_a_failed_step_changes_nothing_and_emits_nothing(world: World):
+    w = world
+    dwelling_id, (first, second, _third) = w.published()
+    w.ok(w.select(dwelling_id, first))
+    before = (w.events(w.corporation), w.events(w.care), w.transitions(dwelling_id))
+    conflict(w.select(dwelling_id, second), "candidate_selected")
+    conflict(w.accept(second), "nominated")
+    assert (w.events(w.corporation), w.events(w.care), w.transitions(dwelling_id)) == before
+    assert w.registration_status(second) == "nominated"
+
+
+def test_other_organisations_get_404_and_other_roles_403(world: World, client_for):
+    w = world
+    dwelling_id, (first, second, _third) = w.published()
+    other_corporation, other_care = client_for("corporation"), client_for("care_provider")
+    problem(w.select(dwelling_id, first, client=other_corporation), 404)
+    problem(w.reject(dwelling_id, first, client=other_corporation), 404)
+    problem(w.let(dwelling_id, first, client=other_corporation), 404)
+    problem(w.withdraw(dwelling_id, client=other_corporation), 404)
+    problem(w.select(new_id(), first), 404)
+    problem(w.select(dwelling_id, new_id()), 404)
+
+    problem(w.publish(dwelling_id, client=w.corporation), 403)
+    problem(w.publish(dwelling_id, client=w.care), 403)
+    problem(w.select(dwelling_id, first, client=w.coordinator), 403)
+    problem(w.select(dwelling_id, first, client=w.care), 403)
+    problem(w.reject(dwelling_id, first, client=w.care), 403)
+    problem(w.reject(dwelling_id, first, client=w.coordinator), 403)
+    w.ok(w.select(dwelling_id, first))
+    problem(w.accept(first, client=other_care), 404)
+    problem(w.decline(first, client=other_care), 404)
+    problem(w.accept(first, client=w.corporation), 403)
+    problem(w.accept(first, client=w.coordinator), 403)
+    problem(w.decline(first, client=w.corporation), 403)
+    w.ok(w.accept(first))
+    problem(w.let(dwelling_id, first, client=w.coordinator), 403)
+    problem(w.let(dwelling_id, first, client=w.care), 403)
+    assert w.registration_status(first) == "offered" and w.registration_status(second) == "nominated"
+
+
+def test_reason_codes_are_listed_per_side_and_validated(world: World):
+    w = world
+    for client in (w.coordinator, w.corporation, w.care):
+        listed = client.get("/v1/reason-codes")
+        assert listed.status_code == 200
+    codes = w.care.get("/v1/reason-codes").json()
+    assert set(codes) == {"corporation", "client"}
+    for side in ("corporation", "client"):
+        assert codes[side] and "other" in {c["code"] for c in codes[side]}
+        for code in codes[side]:
+            assert set(code) == {"code", "nl", "en"} and code["nl"] and code["en"] and code["nl"] != code["en"]
+    corporation_codes = {c["code"] for c in codes["corporation"]}
+    client_codes = {c["code"] for c in codes["client"]}
+    client_only = sorted(client_codes - corporation_codes)[0]
+    corporation_only = sorted(corporation_codes - client_codes)[0]
+
+    dwelling_id, (first, _second, _third) = w.published()
+    assert "reason_code" in field_errors(w.reject(dwelling_id, first, "no_such_code"))
+    assert "reason_code" in field_errors(w.reject(dwelling_id, first, client_only))
+    problem(w.reject(dwelling_id, first, "other", None), 422)
+    problem(w.reject(dwelling_id, first, "other", "   "), 422)
+    problem(w.reject(dwelling_id, first, "rent_risk", "x" * 1001), 422)
+    w.ok(w.select(dwelling_id, first))
+    assert "reason_code" in field_errors(w.decline(first, "no_such_code"))
+    assert "reason_code" in field_errors(w.decline(first, corporation_only))
+    problem(w.decline(first, "other", None), 422)
+    assert w.registration_status(first) == "offered"
+    assert w.ok(w.decline(first, "other", "wants to stay near the family"))["status"] == "active"
+
+
+def test_a_client_who_declined_is_not_proposed_again_for_the_same_dwelling(world: World):
+    w = world
+    only = w.register()
+    dwelling_id = w.offer()
+    assert w.ranked(dwelling_id) == [only]
+    w.ok(w.publish(dwelling_id))
+    w.ok(w.select(dwelling_id, only))
+    w.ok(w.decline(only))
+    # Nobody left: the dwelling is matched again at once, but not with the client who just said no to it.
+    assert w.dwelling_status(dwelling_id) == "offered"
+    again = w.shortlist(dwelling_id)
+    assert again["candidates"] == [] and again["excluded"]["AVAILABILITY"] == 1
+    assert w.registration_status(only) == "active"
+    # The same client is still proposed for another dwelling.
+    assert w.ranked(w.offer()) == [only]

@@ -1,0 +1,108 @@
+"""Timelines of a dwelling and of a registration, filtered to what the caller may see."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.service.helpers import problem
+from tests.service.workflow.flow import World
+
+REPLACE_REASON = "lives next door to the ex-partner"
+
+
+def _timeline(client: TestClient, path: str) -> list[dict[str, Any]]:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _steps(entries: list[dict[str, Any]], entity_type: str) -> list[tuple[str, str]]:
+    return [(e["detail"]["from"], e["detail"]["to"]) for e in entries
+            if e["entity_type"] == entity_type and e["action"] == "transition"]
+
+
+def _replaced_and_offered(w: World) -> tuple[str, list[str], str]:
+    """A dwelling whose third candidate the coordinator replaced before publishing; the first one has an offer."""
+    first, second, third, spare = (w.register() for _ in range(4))
+    dwelling_id = w.offer()
+    w.ok(w.replace(dwelling_id, third, spare, reason=REPLACE_REASON))
+    w.ok(w.publish(dwelling_id))
+    w.ok(w.select(dwelling_id, first))
+    w.ok(w.accept(first))
+    return dwelling_id, [first, second, spare], third
+
+
+def test_the_corporation_sees_its_candidates_from_publication_on_and_not_the_replace(world: World):
+    w = world
+    dwelling_id, (first, second, spare), replaced = _replaced_and_offered(w)
+    path = f"/v1/dwellings/{dwelling_id}/timeline"
+    seen = _timeline(w.corporation, path)
+    text = str(seen)
+    assert replaced not in text and REPLACE_REASON not in text
+    candidate_steps = [e for e in seen if e["entity_type"] == "shortlist_candidate"]
+    assert {e["detail"]["to"] for e in candidate_steps} == {"published", "selected", "accepted"}
+    assert sorted(e["detail"]["registration_id"] for e in candidate_steps if e["detail"]["to"] == "published") == \
+        sorted([first, second, spare])
+    [published] = [e for e in seen if e["entity_type"] == "dwelling" and e["detail"].get("to") == "published"]
+    assert all(e["at"] >= published["at"] for e in candidate_steps)
+    # Who at the care provider answered is not the corporation's business; its own steps it sees as its own.
+    [accepted] = [e for e in candidate_steps if e["detail"]["to"] == "accepted"]
+    assert accepted["organisation_id"] is None
+    [selected] = [e for e in candidate_steps if e["detail"]["to"] == "selected"]
+    assert selected["organisation_id"] == str(w.corporation.org.id)
+    assert ("published", "candidate_selected") in _steps(seen, "dwelling")
+    assert _timeline(w.corporation, path) == seen  # reading it changes nothing
+
+    office = _timeline(w.coordinator, path)
+    [swap] = [e for e in office if e["detail"].get("to") == "replaced"]
+    assert swap["detail"]["registration_id"] == replaced and swap["detail"]["reason"] == REPLACE_REASON
+    assert swap["organisation_id"] == str(w.coordinator.org.id)
+    assert len(office) > len(seen)
+
+
+def test_the_care_provider_sees_its_registrations_steps_including_the_offer(world: World):
+    w = world
+    dwelling_id, (first, _second, _spare), replaced = _replaced_and_offered(w)
+    path = f"/v1/registrations/{first}/timeline"
+    seen = _timeline(w.care, path)
+    assert _steps(seen, "registration") == [("active", "nominated"), ("nominated", "offered")]
+    offer = [e for e in seen if e["entity_type"] == "shortlist_candidate"]
+    assert [e["detail"]["to"] for e in offer] == ["published", "selected", "accepted"]
+    assert {e["detail"]["dwelling_id"] for e in offer} == {dwelling_id}
+    assert {e["entity_id"] for e in seen if e["entity_type"] == "registration"} == {first}
+    # The corporation's and the office's people stay anonymous; the provider's own steps carry its id.
+    by_step = {e["detail"].get("to"): e["organisation_id"] for e in seen}
+    assert by_step["selected"] is None and by_step["published"] is None
+    assert by_step["accepted"] == str(w.care.org.id)
+    assert _timeline(w.care, path) == seen  # reading it (an audited read) adds no step
+
+    office = _timeline(w.coordinator, path)
+    assert {e["organisation_id"] for e in office if e["detail"].get("to") == "selected"} == {
+        str(w.corporation.org.id)}
+    swapped = _timeline(w.care, f"/v1/registrations/{replaced}/timeline")
+    assert ("nominated", "active") in _steps(swapped, "registration")
+    assert [e["detail"]["to"] for e in swapped if e["entity_type"] == "shortlist_candidate"] == ["replaced"]
+    reads = w.coordinator.get("/v1/audit", params={"entity_id": first, "action": "read_timeline"}).json()
+    assert reads["total"] == 3
+
+
+def test_a_rejection_shows_its_code_to_the_care_provider_but_never_the_note(world: World):
+    w = world
+    dwelling_id, (first, _second, _third) = w.published()
+    w.ok(w.reject(dwelling_id, first, "rent_risk", "arrears of 2400 euros at Mitros"))
+    seen = _timeline(w.care, f"/v1/registrations/{first}/timeline")
+    [rejected] = [e for e in seen if e["detail"].get("to") == "rejected"]
+    assert rejected["detail"]["reason"] == "rent_risk"
+    assert "2400" not in str(seen)
+    assert ("nominated", "active") in _steps(seen, "registration")
+
+
+def test_timelines_are_not_shared_across_organisations_or_roles(world: World, client_for):
+    w = world
+    dwelling_id, (first, _second, _third) = w.published()
+    problem(client_for("corporation").get(f"/v1/dwellings/{dwelling_id}/timeline"), 404)
+    problem(client_for("care_provider").get(f"/v1/registrations/{first}/timeline"), 404)
+    problem(w.care.get(f"/v1/dwellings/{dwelling_id}/timeline"), 403)
+    problem(w.corporation.get(f"/v1/registrations/{first}/timeline"), 403)
+    problem(w.coordinator.get("/v1/dwellings/not-an-id/timeline"), 422)
+    problem(w.coordinator.get("/v1/registrations/00000000-0000-0000-0000-000000000000/timeline"), 404)
