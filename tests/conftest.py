@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -82,6 +83,22 @@ def cli_env(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterato
     db.get_engine().dispose()
     config.get_settings.cache_clear()
     db.get_engine.cache_clear()
+
+
+@pytest.fixture
+def committed_app(fresh_database_url: str) -> Iterator[tuple[FastAPI, Engine]]:
+    """The app on a migrated database of its own whose requests really commit (threads, webhooks), and its engine."""
+    migrations.upgrade(fresh_database_url)
+    engine = make_engine(fresh_database_url)
+    application = create_app(Settings(database_url=fresh_database_url))
+
+    def _session() -> Iterator[Session]:
+        with Session(engine, expire_on_commit=False) as session:
+            yield from transaction(session)
+
+    application.dependency_overrides[get_session] = _session
+    yield application, engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -9,12 +9,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service import migrations
-from service.config import Settings
-from service.db import get_session, make_engine, transaction
-from service.main import create_app
 from service.organisations.models import OrganisationKind
 from service.organisations.service import create_organisation
 from tests import factories
@@ -44,22 +41,13 @@ def test_a_stale_if_match_loses_to_the_change_made_after_it_was_read(client_for,
 
 
 @pytest.fixture
-def committing_app(fresh_database_url: str) -> Iterator[tuple[FastAPI, str]]:
-    """The app on a migrated database of its own whose requests really commit, and a corporation's API key."""
-    migrations.upgrade(fresh_database_url)
-    engine = make_engine(fresh_database_url)
-    application = create_app(Settings(database_url=fresh_database_url))
-
-    def _session() -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as session:
-            yield from transaction(session)
-
-    application.dependency_overrides[get_session] = _session
+def committing_app(committed_app: tuple[FastAPI, Engine]) -> Iterator[tuple[FastAPI, str]]:
+    """The committing app and a corporation's API key."""
+    application, engine = committed_app
     with Session(engine) as session:
         key = create_organisation(session=session, kind=OrganisationKind.corporation, name="Gelijktijdig Wonen").api_key
         session.commit()
     yield application, key
-    engine.dispose()
 
 
 def _race(app: FastAPI, key: str, requests: list[Callable[[TestClient], Response]]) -> list[Response]:

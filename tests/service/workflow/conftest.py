@@ -1,6 +1,5 @@
 """A committing application on a fresh database, for tests that need real transactions (threads, the tick)."""
 
-from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
@@ -8,10 +7,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service import migrations
-from service.config import Settings
-from service.db import get_session, make_engine, transaction
-from service.main import create_app
 from service.organisations.models import OrganisationKind
 from service.organisations.service import create_organisation
 from tests.service.workflow.flow import World
@@ -37,18 +32,9 @@ class Committing:
 
 
 @pytest.fixture
-def committing(fresh_database_url: str) -> Iterator[Committing]:
-    migrations.upgrade(fresh_database_url)
-    engine = make_engine(fresh_database_url)
-    application = create_app(Settings(database_url=fresh_database_url))
-
-    def _session() -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as session:
-            yield from transaction(session)
-
-    application.dependency_overrides[get_session] = _session
-    yield Committing(application, engine)
-    engine.dispose()
+def committing(committed_app: tuple[FastAPI, Engine]) -> Committing:
+    """Clients of organisations on a database whose requests really commit."""
+    return Committing(*committed_app)
 
 
 @pytest.fixture
