@@ -94,7 +94,8 @@ def load_demo(*, session: Session) -> dict[str, Any]:
     # Clients first, so that every dwelling offered afterwards gets its shortlist at once.
     for name, (setting, municipalities) in CARE_PROVIDERS.items():
         org, entry = _org(session, OrganisationKind.care_provider, name)
-        entry["registrations"] = sum(_register(session, org, rng, setting, municipalities, i) for i in range(15))
+        entry["registrations"] = sum(_register(session, org, coordinator_org, rng, setting, municipalities, i)
+                                     for i in range(15))
         keys["care_providers"].append(entry)
     for name, municipalities in CORPORATIONS.items():
         org, entry = _org(session, OrganisationKind.corporation, name)
@@ -171,7 +172,7 @@ def _available_from(rng: random.Random) -> date:
     return max(today, min(today + timedelta(days=rng.randint(7, 75)), last_day))
 
 
-def _register(session: Session, org: Organisation, rng: random.Random, setting: str,
+def _register(session: Session, org: Organisation, coordinator: Organisation, rng: random.Random, setting: str,
               municipalities: list[DemoMunicipality], index: int) -> int:
     """Register one client with a varied but plausible set of needs."""
     this_year = utcnow().year
@@ -208,5 +209,11 @@ def _register(session: Session, org: Organisation, rng: random.Random, setting: 
         "ready_from": (utcnow().date() + timedelta(days=rng.randint(-30, 60))).isoformat(),
         "notes": rng.choice(ROUTINE_NOTES),
     })
-    registrations_service.submit_registration(session=session, org=org, data=data)
+    registered = registrations_service.submit_registration(session=session, org=org, data=data)
+    # The office imported an existing waiting list: clients have waited up to two years already.
+    waited = timedelta(days=rng.randint(0, 730))
+    registrations_service.set_waiting_since(session=session, org=coordinator,
+                                            registration_id=registered.registration.id,
+                                            waiting_since=registered.registration.created_at - waited,
+                                            reason="demo: imported from the previous waiting list")
     return 1
