@@ -43,7 +43,7 @@ class Inputs:
     def encode(self) -> bytes:
         """Compressed JSON, for the run's `inputs` column."""
         doc = {"dwellings": self.dwellings, "registrations": self.registrations, "context": self.context}
-        return zlib.compress(json.dumps(doc, separators=(",", ":"), default=str).encode(), 6)
+        return zlib.compress(json.dumps(doc, separators=(",", ":"), default=str).encode(), 1)
 
     @classmethod
     def decode(cls, blob: bytes) -> "Inputs":
