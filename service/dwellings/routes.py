@@ -76,7 +76,7 @@ def update_dwelling(
     if_match: IfMatch = None,
 ) -> DwellingPublic:
     """Change an offer that is not yet published; requires If-Match."""
-    dwelling = service.update_dwelling(
+    dwelling = workflow.update_dwelling(
         session=session, org=org, dwelling_id=dwelling_id, data=data, expected_version=expected_version(if_match)
     )
     return _answer(response, service.to_public(dwelling))

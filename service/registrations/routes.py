@@ -109,7 +109,7 @@ def update_registration(
     if_match: IfMatch = None,
 ) -> RegistrationPublic:
     """Change an open registration; requires If-Match."""
-    reg = service.update_registration(
+    reg = workflow.update_registration(
         session=session, org=org, registration_id=registration_id, data=data,
         expected_version=expected_version(if_match),
     )

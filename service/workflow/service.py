@@ -11,11 +11,13 @@ from sqlmodel import Session, col, select
 
 from service.dwellings import service as dwellings_service
 from service.dwellings.models import Dwelling, DwellingStatus
+from service.dwellings.schemas import DwellingUpdate
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.organisations.models import Organisation
 from service.regions import service as regions_service
 from service.registrations import service as registrations_service
 from service.registrations.models import Registration, RegistrationStatus
+from service.registrations.schemas import RegistrationUpdate
 from service.shortlists import service as shortlists_service
 from service.shortlists.models import RejectedPair, Shortlist, ShortlistCandidate, ShortlistStatus
 from service.sqltypes import utcnow
@@ -30,6 +32,8 @@ from service.workflow.states import (
 )
 
 LIVE = [s.value for s in LIVE_CANDIDATE_STATUSES]
+# Changing only these leaves every hard rule and score of a dwelling as it was.
+FIELDS_THE_RULES_IGNORE = {"address", "service_costs"}
 
 
 def _dwelling(session: Session, org: Organisation, dwelling_id: uuid.UUID) -> Dwelling:
@@ -321,4 +325,41 @@ def withdraw_registration(*, session: Session, org: Organisation, registration_i
     reg = registrations_service.withdraw_registration(session=session, org=org, registration_id=registration_id,
                                                       reason=reason, expected_version=expected_version)
     cancel_nominations(session=session, registration=reg, org=org, reason="withdrawn")
+    return reg
+
+
+def update_dwelling(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, data: DwellingUpdate,
+                    expected_version: int | None) -> Dwelling:
+    """Change an unpublished offer; a proposed shortlist is matched again when a field the rules read changed."""
+    dwelling = dwellings_service.update_dwelling(session=session, org=org, dwelling_id=dwelling_id, data=data,
+                                                 expected_version=expected_version)
+    shortlist = shortlists_service.current_shortlist(session=session, dwelling_id=dwelling.id)
+    matcher_fields = set(data.model_dump(exclude_unset=True)) - FIELDS_THE_RULES_IGNORE
+    if dwelling.status == DwellingStatus.shortlisted and shortlist is not None and matcher_fields:
+        release_candidates(session=session, shortlist=shortlist, org=org, dwelling_id=dwelling.id)
+        fall_through(session=session, dwelling=dwelling, shortlist=shortlist, org=org)
+    return dwelling
+
+
+def update_registration(*, session: Session, org: Organisation, registration_id: uuid.UUID,
+                        data: RegistrationUpdate, expected_version: int | None) -> Registration:
+    """Change a registration; every nomination it holds is checked again and ended where a hard rule now fails."""
+    _lock_dwellings_of(session, registration_id)
+    reg = registrations_service.update_registration(session=session, org=org, registration_id=registration_id,
+                                                    data=data, expected_version=expected_version)
+    rows = session.exec(select(ShortlistCandidate, Shortlist)
+                        .join(Shortlist, col(Shortlist.id) == col(ShortlistCandidate.shortlist_id))
+                        .where(ShortlistCandidate.registration_id == reg.id,
+                               col(ShortlistCandidate.status).in_(LIVE))).all()
+    for candidate, shortlist in rows:
+        dwelling = session.exec(select(Dwelling).where(Dwelling.id == shortlist.dwelling_id)).one()
+        check = shortlists_service.evaluate_pair(session=session, dwelling=dwelling, registration=reg)
+        if not check.failed_rules:
+            continue
+        move_candidate(session, candidate, CandidateStatus.cancelled, org, dwelling.id,
+                       "no longer passes " + ", ".join(check.failed_rules))
+        move_registration(session, reg.id, RegistrationStatus.active, org, "nomination ended by a change")
+        if shortlist.status == ShortlistStatus.published.value:
+            notify.nomination_cancelled(session=session, dwelling=dwelling, registration=reg)
+        fall_through(session=session, dwelling=dwelling, shortlist=shortlist, org=org)
     return reg
