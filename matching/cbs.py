@@ -24,7 +24,7 @@ def validate_area_code(code: str) -> str:
 
 
 def municipality_of(neighbourhood: str) -> str:
-    """Return the GM code of the municipality a BU code lies in."""
+    """Return the GM code of the municipality a CBS area code (GM, WK or BU) lies in."""
     return "GM" + neighbourhood[2:6]
 
 

@@ -4,9 +4,8 @@ A move that the table does not allow is answered 409 with the current state; eve
 with who, when, from, to and why.
 """
 
-import uuid
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from sqlmodel import Session
 
@@ -66,14 +65,6 @@ CANDIDATE_MOVES: dict[str, set[str]] = {
 # Candidates who still hold a place on their shortlist.
 LIVE_CANDIDATE_STATUSES = {CandidateStatus.proposed, CandidateStatus.published, CandidateStatus.selected,
                            CandidateStatus.accepted}
-
-
-class Stateful(Protocol):
-    """A record with a status and a version."""
-
-    id: uuid.UUID
-    status: str
-    version: int
 
 
 def move(*, session: Session, record: Any, to: str, moves: dict[str, set[str]], entity_type: str,
