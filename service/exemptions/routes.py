@@ -3,6 +3,7 @@
 import uuid
 
 from fastapi import APIRouter, status
+from sqlmodel import select
 
 from service.auth import CareProviderOrCoordinator, Coordinator
 from service.db import SessionDep
@@ -10,7 +11,9 @@ from service.errors import problem_responses
 from service.exemptions import service
 from service.exemptions.models import Exemption
 from service.exemptions.schemas import ExemptionCreate, ExemptionPublic, ExemptionRevoke
+from service.registrations.models import Registration
 from service.sqltypes import utcnow
+from service.workflow import service as workflow
 
 router = APIRouter(prefix="/v1/registrations/{registration_id}/exemptions", tags=["exemptions"])
 
@@ -41,6 +44,10 @@ def list_exemptions(registration_id: uuid.UUID, org: CareProviderOrCoordinator,
              responses=problem_responses(400, 401, 403, 404, 409, 422))
 def revoke_exemption(registration_id: uuid.UUID, exemption_id: uuid.UUID, data: ExemptionRevoke, org: Coordinator,
                      session: SessionDep) -> ExemptionPublic:
-    """Revoke an exemption with a reason; its place in the contingent is freed (coordinator)."""
-    return _public(service.revoke(session=session, org=org, registration_id=registration_id,
-                                  exemption_id=exemption_id, reason=data.reason))
+    """Revoke an exemption with a reason; nominations that relied on it end (coordinator)."""
+    exemption = service.revoke(session=session, org=org, registration_id=registration_id,
+                               exemption_id=exemption_id, reason=data.reason)
+    workflow.lock_dwellings_of(session, registration_id)
+    registration = session.exec(select(Registration).where(Registration.id == registration_id)).one()
+    workflow.recheck_nominations(session=session, org=org, registration=registration)
+    return _public(exemption)

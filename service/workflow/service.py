@@ -161,7 +161,7 @@ def reject_candidate(*, session: Session, org: Organisation, dwelling_id: uuid.U
 def answer_offer(*, session: Session, org: Organisation, registration_id: uuid.UUID, accept: bool,
                  reason_code: str | None = None, note: str | None = None) -> ShortlistCandidate:
     """The care provider accepts or declines the offer on behalf of the client."""
-    _lock_dwellings_of(session, registration_id)
+    lock_dwellings_of(session, registration_id)
     reg = _registration_of(session, org, registration_id)
     candidate = session.exec(select(ShortlistCandidate).where(
         ShortlistCandidate.registration_id == reg.id,
@@ -208,7 +208,7 @@ def record_let(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, r
     return dwelling
 
 
-def _lock_dwellings_of(session: Session, registration_id: uuid.UUID) -> None:
+def lock_dwellings_of(session: Session, registration_id: uuid.UUID) -> None:
     """Lock the dwellings a registration is a live candidate for, before the registration itself.
 
     Every step locks dwellings before registrations; a step that starts from the registration (an answer, a pause,
@@ -286,7 +286,7 @@ def cancel_nominations(*, session: Session, registration: Registration, org: Org
 
 def pause(*, session: Session, org: Organisation, registration_id: uuid.UUID, until: date, reason: str) -> Registration:
     """Take a registration out of matching until a date (it resumes by itself then)."""
-    _lock_dwellings_of(session, registration_id)
+    lock_dwellings_of(session, registration_id)
     reg = _registration_of(session, org, registration_id)
     if until <= utcnow().date():
         raise InvalidFields([FieldError(field="until", message="must lie in the future", type="date_past")])
@@ -321,7 +321,7 @@ def withdraw_dwelling(*, session: Session, org: Organisation, dwelling_id: uuid.
 def withdraw_registration(*, session: Session, org: Organisation, registration_id: uuid.UUID, reason: str | None,
                           expected_version: int | None) -> Registration:
     """Withdraw a registration; it leaves every shortlist it is on."""
-    _lock_dwellings_of(session, registration_id)
+    lock_dwellings_of(session, registration_id)
     reg = registrations_service.withdraw_registration(session=session, org=org, registration_id=registration_id,
                                                       reason=reason, expected_version=expected_version)
     cancel_nominations(session=session, registration=reg, org=org, reason="withdrawn")
@@ -344,9 +344,16 @@ def update_dwelling(*, session: Session, org: Organisation, dwelling_id: uuid.UU
 def update_registration(*, session: Session, org: Organisation, registration_id: uuid.UUID,
                         data: RegistrationUpdate, expected_version: int | None) -> Registration:
     """Change a registration; every nomination it holds is checked again and ended where a hard rule now fails."""
-    _lock_dwellings_of(session, registration_id)
+    lock_dwellings_of(session, registration_id)
     reg = registrations_service.update_registration(session=session, org=org, registration_id=registration_id,
                                                     data=data, expected_version=expected_version)
+    recheck_nominations(session=session, org=org, registration=reg)
+    return reg
+
+
+def recheck_nominations(*, session: Session, org: Organisation | None, registration: Registration) -> None:
+    """End every nomination of a registration that no longer passes the hard rules (after a change or a revoke)."""
+    reg = registration
     rows = session.exec(select(ShortlistCandidate, Shortlist)
                         .join(Shortlist, col(Shortlist.id) == col(ShortlistCandidate.shortlist_id))
                         .where(ShortlistCandidate.registration_id == reg.id,
@@ -362,4 +369,3 @@ def update_registration(*, session: Session, org: Organisation, registration_id:
         if shortlist.status == ShortlistStatus.published.value:
             notify.nomination_cancelled(session=session, dwelling=dwelling, registration=reg)
         fall_through(session=session, dwelling=dwelling, shortlist=shortlist, org=org)
-    return reg

@@ -124,3 +124,22 @@ def test_bad_exemptions_are_refused_field_by_field(client_for):
     past = (TODAY - timedelta(days=1)).isoformat()
     assert "today or later" in field_errors(_exempt(coordinator, mother, valid_until=past))["valid_until"]
     assert coordinator.get(f"/v1/registrations/{mother}/exemptions").json() == []
+
+
+def test_revoking_ends_a_nomination_that_relied_on_the_exemption(client_for):
+    coordinator, corporation, care = setup(client_for)
+    mother = _almere_mother(care, coordinator)
+    exemption = _exempt(coordinator, mother).json()["id"]
+    dwelling = offer(corporation)
+    assert [c["registration_id"] for c in coordinator.get(f"/v1/dwellings/{dwelling}/shortlist").json()
+            ["candidates"]] == [mother]
+    assert care.get(f"/v1/registrations/{mother}").json()["status"] == "nominated"
+
+    revoked = coordinator.post(f"/v1/registrations/{mother}/exemptions/{exemption}/revoke",
+                               json={"reason": "granted for the wrong region"})
+    assert revoked.status_code == 200, revoked.text
+    assert care.get(f"/v1/registrations/{mother}").json()["status"] == "active"
+    # Her nomination ended and the dwelling was matched again, without her: she no longer has regional ties.
+    again = coordinator.get(f"/v1/dwellings/{dwelling}/shortlist").json()
+    assert mother not in [c["registration_id"] for c in again["candidates"]]
+    assert again["excluded"]["REGIONAL_TIES"] >= 1
