@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Final
 
@@ -113,6 +114,16 @@ class RegistrationTables:
         self.point_reg, self.point_lat, self.point_lon, self.point_radius = (
             points.registration_index, points.lat, points.lon, points.radius_m)
 
+    def with_available(self, available: BoolArray) -> RegistrationTables:
+        """The same prepared registrations with another availability (nothing else depends on it)."""
+        mask = np.array(available, np.bool_, copy=True)
+        if mask.shape != (self.n,):
+            raise ValueError(f"available: expected length {self.n}, got shape {mask.shape}")
+        mask.setflags(write=False)
+        twin = copy.copy(self)
+        twin.available = mask
+        return twin
+
     def _base_score(self, policy: RegionPolicy) -> IntArray:
         # The registration-only part of the score: waiting time and urgency.
         return (int(policy.weight_waiting_per_day) * self.waiting
@@ -143,11 +154,14 @@ class RegistrationTables:
 
 
 def _group_codes(entries: tuple[tuple[int, str], ...], check: bool) -> dict[str, IntArray]:
+    # Each distinct code is validated once, not once per entry: a prepared pool of tens of thousands of
+    # registrations holds far more entries than distinct codes, and this runs on every rebuild.
     grouped: dict[str, list[int]] = {}
     for r, code in entries:
-        if check:
-            validate_area_code(code)
         grouped.setdefault(code, []).append(r)
+    if check:
+        for code in grouped:
+            validate_area_code(code)
     return {code: np.unique(np.array(rs, np.int64)) for code, rs in grouped.items()}
 
 

@@ -140,13 +140,20 @@ def take_dwellings(dwellings: Dwellings, index: IntArray | list[int]) -> Dwellin
 
 
 def instant_shortlist(problem: Problem, dwelling_index: int = 0, params: SolveParams | None = None,
-                      prepared: RegistrationTables | None = None) -> Shortlist:
+                      prepared: RegistrationTables | None = None, available: BoolArray | None = None,
+                      members: BoolArray | None = None) -> Shortlist:
     """Shortlist ONE dwelling against all registrations: the top eligible by score, optimal for one dwelling.
 
     Other open dwellings are ignored (use `available` to exclude registrations already on a shortlist).
+    A prepared pool of registrations is reused across many dwellings while registrations come and go:
+    `available` then replaces `problem.registrations.available`, and `members` (default: all) says which
+    registrations belong to the problem at all; the others are neither candidates nor counted as excluded,
+    so the result equals that of a problem built from the members alone.
     """
     params = params or SolveParams()
     rg = registration_tables(problem, prepared)
+    if available is not None:
+        rg = rg.with_available(available)
     pairs = tuple((0, r) for d, r in problem.rejected_pairs if d == dwelling_index)
     single = Problem(dwellings=take_dwellings(problem.dwellings, [dwelling_index]),
                      registrations=problem.registrations, policies=problem.policies, figures=problem.figures,
@@ -157,8 +164,13 @@ def instant_shortlist(problem: Problem, dwelling_index: int = 0, params: SolvePa
     block = dw.blocks[0]
     shape = (1, rg.n)
     masks = rule_masks(dw, rg, block, Cols.all(rg.n))
-    excluded = np.array([[int(row_counts(m, shape)[0]) for m in masks]], np.int64)
-    elig = eligible_mask(masks, shape)
+    if members is None:
+        excluded = np.array([[int(row_counts(m, shape)[0]) for m in masks]], np.int64)
+        elig = eligible_mask(masks, shape)
+    else:
+        inside = np.asarray(members, np.bool_)[None, :]
+        excluded = np.array([[int(np.count_nonzero(np.broadcast_to(m, shape) & inside)) for m in masks]], np.int64)
+        elig = eligible_mask(masks, shape) & inside
     _lo, hi = dwelling_score_bounds(dw, rg)
     top = top_k(dw, rg, Ordering(rg), block, elig, params.slots_per_dwelling, hi)[0]
     regs = top[top >= 0]
