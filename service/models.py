@@ -7,12 +7,37 @@ from service.exemptions.models import Exemption
 from service.municipalities.models import Municipality
 from service.organisations.models import ApiKey, Organisation
 from service.places.models import DwellingPlaceDistance, Place
+from service.pool.models import ChangeCounter, ContentBlob, RegistrationVersion
 from service.regions.models import NeighbourhoodScore, Region, RegionMunicipality, RegionPolicyVersion
 from service.registrations.models import Registration
 from service.shortlists.models import MatchingRun, RejectedPair, Shortlist, ShortlistCandidate
 from service.targets.models import CorporationStock, MunicipalityFigures, YearTarget
 
-__all__ = ["ApiKey", "AuditRecord", "CorporationStock", "Delivery", "Dwelling", "DwellingPlaceDistance", "Event",
-           "Exemption", "MatchingRun", "Municipality", "MunicipalityFigures", "NeighbourhoodScore", "Organisation",
-           "Place", "Region", "RegionMunicipality", "RegionPolicyVersion", "Registration", "RejectedPair", "Shortlist",
-           "ShortlistCandidate", "WebhookEndpoint", "YearTarget"]
+__all__ = [
+    "ApiKey",
+    "AuditRecord",
+    "ChangeCounter",
+    "ContentBlob",
+    "CorporationStock",
+    "Delivery",
+    "Dwelling",
+    "DwellingPlaceDistance",
+    "Event",
+    "Exemption",
+    "MatchingRun",
+    "Municipality",
+    "MunicipalityFigures",
+    "NeighbourhoodScore",
+    "Organisation",
+    "Place",
+    "Region",
+    "RegionMunicipality",
+    "RegionPolicyVersion",
+    "Registration",
+    "RegistrationVersion",
+    "RejectedPair",
+    "Shortlist",
+    "ShortlistCandidate",
+    "WebhookEndpoint",
+    "YearTarget",
+]

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Float, ForeignKey, LargeBinary, String
+from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, LargeBinary, String, text
 from sqlmodel import Field, SQLModel
 
 import service.metadata  # noqa: F401
@@ -52,8 +52,11 @@ class MatchingRun(SQLModel, table=True):
     policy_versions: dict[str, int] = Field(sa_column=Column(JSONVariant, nullable=False))
     # Dwellings left out of the run, with the reason (a year without passend-toewijzen figures, say).
     skipped: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSONVariant, nullable=False))
-    # zlib-compressed JSON of every input the matcher saw (pseudonymous ids, no notes or client references).
+    # zlib-compressed JSON of the inputs: the dwellings, the context's digest and the registrations' change number
+    # (service.pool). Runs stored before change numbers existed hold every registration here instead.
     inputs: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The registration change number the run saw: replay rebuilds the registrations from their versions up to it.
+    as_of_seq: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
 class Shortlist(SQLModel, table=True):
@@ -78,10 +81,17 @@ class Shortlist(SQLModel, table=True):
     overdue_noted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# Candidates who still hold a place: a registration is live on at most one shortlist (and so holds at most one
+# offer, selected and accepted being live). The database enforces it, whatever the interleaving of requests.
+LIVE_CANDIDATE_SQL = "status IN ('proposed', 'published', 'selected', 'accepted')"
+
+
 class ShortlistCandidate(SQLModel, table=True):
     """One ranked candidate on a shortlist."""
 
     __tablename__ = "shortlist_candidate"
+    __table_args__ = (Index("uq_shortlist_candidate_live_registration", "registration_id", unique=True,
+                            sqlite_where=text(LIVE_CANDIDATE_SQL), postgresql_where=text(LIVE_CANDIDATE_SQL)),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     shortlist_id: uuid.UUID = Field(sa_column=Column(ForeignKey("shortlist.id"), nullable=False, index=True))

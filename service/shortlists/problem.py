@@ -40,8 +40,22 @@ def build_problem(*, dwellings: list[dict[str, Any]], registrations: list[dict[s
                   context: dict[str, Any], rejected_pairs: list[tuple[str, str]] = ()) -> Problem:  # type: ignore[assignment]
     """The matcher's problem for these snapshot rows."""
     regions = context["regions"]
+    dw = dwellings_of(dwellings, regions)
+    return Problem(
+        dwellings=dw,
+        registrations=_registrations(registrations, regions),
+        policies=tuple(policy_of(region) for region in regions),
+        figures=housing_figures(),
+        neighbourhood_vulnerability=context["vulnerability"],
+        recent_placements=context["recent_placements"],
+        rejected_pairs=_pairs(dwellings, registrations, rejected_pairs),
+    )
+
+
+def dwellings_of(dwellings: list[dict[str, Any]], regions: list[dict[str, Any]]) -> Dwellings:
+    """The matcher's dwellings of snapshot rows (regions give each its policy slot)."""
     region_index = {code: g for g, region in enumerate(regions) for code in region["municipality_codes"]}
-    dw = Dwellings(
+    return Dwellings(
         ids=tuple(d["id"] for d in dwellings),
         lat=[d["lat"] for d in dwellings], lon=[d["lon"] for d in dwellings],
         neighbourhood_code=tuple(d["neighbourhood_code"] for d in dwellings),
@@ -59,15 +73,6 @@ def build_problem(*, dwellings: list[dict[str, Any]], registrations: list[dict[s
         available_from=np.array([d["available_from"] for d in dwellings], dtype="datetime64[D]"),
         nearest_place_m=np.array([[np.inf if v is None else v for v in d["nearest_place_m"]] for d in dwellings],
                                  dtype=np.float64).reshape(len(dwellings), len(CATEGORIES)),
-    )
-    return Problem(
-        dwellings=dw,
-        registrations=_registrations(registrations, regions),
-        policies=tuple(policy_of(region) for region in regions),
-        figures=housing_figures(),
-        neighbourhood_vulnerability=context["vulnerability"],
-        recent_placements=context["recent_placements"],
-        rejected_pairs=_pairs(dwellings, registrations, rejected_pairs),
     )
 
 

@@ -1,12 +1,19 @@
-"""Proposing shortlists: instantly for a newly offered dwelling, and in matching rounds over all unpublished ones."""
+"""Proposing shortlists: instantly for a newly offered dwelling, and in matching rounds over all unpublished ones.
+
+Both read registrations from the worker's prepared pool (service.pool) and nominate only through a claim: a
+candidate whose registration changed or was taken meanwhile is withheld and the solve runs again, so a lost race
+costs a retry, never a wrong candidate or a failed offer.
+"""
 
 import json
 import uuid
 import zlib
 from dataclasses import dataclass
+from datetime import date
 from time import perf_counter
 from typing import Any
 
+import numpy as np
 from sqlmodel import Session, col, select
 
 import matching
@@ -15,6 +22,9 @@ from service.dwellings.models import Dwelling, DwellingStatus
 from service.errors import NotFound
 from service.figures import housing_figures
 from service.organisations.models import Organisation
+from service.pool import versions
+from service.pool.claim import claim_rows, nominate
+from service.pool.pool import PoolKey, PoolView, Regions, RegistrationPool, pool_for
 from service.registrations.models import Registration, RegistrationStatus
 from service.shortlists import snapshot
 from service.shortlists.models import (
@@ -24,38 +34,63 @@ from service.shortlists.models import (
     ShortlistCandidate,
     ShortlistStatus,
 )
-from service.shortlists.problem import build_problem
+from service.shortlists.problem import build_problem, dwellings_of, policy_of
 from service.sqltypes import utcnow
+from service.workflow.states import CANDIDATE_MOVES, REGISTRATION_MOVES, CandidateStatus, move
 
 # Every solve is bounded in time and seeded, so the same inputs give the same shortlists.
 DEFAULT_ROUND_SECONDS = 10.0
 RANDOM_SEED = 20261122
+# A solve whose candidates were taken meanwhile runs again without them (a try costs a few milliseconds; ten offers
+# at once contend for the same best clients, so each may lose several times). Past this many tries the shortlist
+# keeps the candidates it did claim (fewer than three) rather than keep the offer waiting.
+MAX_CLAIM_ATTEMPTS = 64
+ROUND_CLAIM_ATTEMPTS = 3
+INPUTS_FORMAT = 2
+DEFAULT_POLICY = matching.RegionPolicy(version_id="default")
+
+
+@dataclass(frozen=True)
+class Context:
+    """The non-registration inputs of a run: regions with policies, neighbourhood scores, recent placements."""
+
+    doc: dict[str, Any]
+
+    @property
+    def reference(self) -> date:
+        """The day the context was read on (waiting days count up to it)."""
+        return date.fromisoformat(self.doc["reference_date"])
+
+    def key(self) -> PoolKey:
+        regions = self.doc["regions"]
+        return PoolKey(reference=self.reference,
+                       regions=Regions(tuple(frozenset(r["municipality_codes"]) for r in regions)),
+                       policies=tuple(policy_of(r) for r in regions))
+
+    def encode(self) -> bytes:
+        return zlib.compress(json.dumps(self.doc, separators=(",", ":"), sort_keys=True, default=str).encode(), 6)
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """A snapshot: what the matcher sees, as plain data (stored with the run)."""
+    """What a run saw, as stored with it: its dwellings and context, and the registrations by change number.
+
+    The registrations are not copied: they are each one's newest version up to `as_of_seq`, then the versions of
+    the run's own transaction (`overlay`), minus those withheld because another transaction took them.
+    """
 
     dwellings: list[dict[str, Any]]
-    registrations: list[dict[str, Any]]
-    context: dict[str, Any]
+    context_digest: str
+    rejected_pairs: list[list[str]]
+    as_of_seq: int
+    overlay: list[list[str]]
+    withheld: list[str]
 
     def encode(self) -> bytes:
-        """Compressed JSON, for the run's `inputs` column."""
-        doc = {"dwellings": self.dwellings, "registrations": self.registrations, "context": self.context}
-        return zlib.compress(json.dumps(doc, separators=(",", ":"), default=str).encode(), 1)
-
-    @classmethod
-    def decode(cls, blob: bytes) -> "Inputs":
-        """The snapshot stored with a run."""
-        doc = json.loads(zlib.decompress(blob))
-        return cls(dwellings=doc["dwellings"], registrations=doc["registrations"], context=doc["context"])
-
-    def problem(self) -> matching.Problem:
-        """The matcher's problem for this snapshot."""
-        pairs = [(d, r) for d, r in self.context.get("rejected_pairs", [])]
-        return build_problem(dwellings=self.dwellings, registrations=self.registrations, context=self.context,
-                             rejected_pairs=pairs)
+        doc = {"format": INPUTS_FORMAT, "dwellings": self.dwellings, "context_digest": self.context_digest,
+               "rejected_pairs": self.rejected_pairs, "as_of_seq": self.as_of_seq, "overlay": self.overlay,
+               "withheld": self.withheld}
+        return zlib.compress(json.dumps(doc, separators=(",", ":"), default=str).encode(), 6)
 
 
 def _matchable(dwellings: list[Dwelling]) -> tuple[list[Dwelling], dict[str, str]]:
@@ -66,17 +101,101 @@ def _matchable(dwellings: list[Dwelling]) -> tuple[list[Dwelling], dict[str, str
     return [d for d in dwellings if str(d.id) not in skipped], skipped
 
 
-def _inputs(*, session: Session, dwellings: list[Dwelling], registrations: list[Registration],
-            available: set[uuid.UUID]) -> Inputs:
-    reference = utcnow().date()
-    context = snapshot.context(session=session, reference=reference)
-    context["rejected_pairs"] = snapshot.rejected_pairs(session=session, dwelling_ids=[d.id for d in dwellings])
-    return Inputs(
-        dwellings=snapshot.dwelling_rows(session=session, dwellings=dwellings),
-        registrations=snapshot.registration_rows(session=session, registrations=registrations,
-                                                 available=available, reference=reference),
-        context=context,
-    )
+def _params(seconds: float) -> matching.SolveParams:
+    # One worker: CP-SAT (used when a neighbourhood cap is on) is only reproducible single-threaded.
+    return matching.SolveParams(max_time_in_seconds=seconds, random_seed=RANDOM_SEED, num_workers=1)
+
+
+def _problem(view_regs: matching.Registrations, dwelling_rows: list[dict[str, Any]], context: dict[str, Any],
+             rejected: list[list[str]], row_of: dict[str, int]) -> matching.Problem:
+    """The matcher's problem: these dwellings against the view's registrations."""
+    regions = context["regions"]
+    d_index = {d["id"]: i for i, d in enumerate(dwelling_rows)}
+    pairs = tuple((d_index[d], row_of[r]) for d, r in rejected if d in d_index and r in row_of)
+    return matching.Problem(dwellings=dwellings_of(dwelling_rows, regions), registrations=view_regs,
+                            policies=tuple(policy_of(r) for r in regions), figures=housing_figures(),
+                            default_policy=DEFAULT_POLICY, neighbourhood_vulnerability=context["vulnerability"],
+                            recent_placements=context["recent_placements"], rejected_pairs=pairs)
+
+
+def _context(session: Session) -> Context:
+    return Context(snapshot.context(session=session, reference=utcnow().date()))
+
+
+def _view(session: Session, context: Context, *, exact: bool = False) -> PoolView:
+    return pool_for(session).view(session, context.key(), housing_figures(), DEFAULT_POLICY, exact=exact)
+
+
+@dataclass(frozen=True)
+class Solved:
+    """A solve whose candidates are all claimed, with what it saw."""
+
+    result: matching.MatchResult
+    view: PoolView
+    withheld: frozenset[str]
+    attempts: int
+
+
+def _withhold(view: PoolView, withheld: set[str]) -> np.ndarray:
+    available = view.available.copy()
+    for rid in withheld:
+        row = view.prepared.row_of.get(rid)
+        if row is not None:
+            available[row] = False
+    return available
+
+
+def _solve_and_claim(session: Session, context: Context, dwelling_rows: list[dict[str, Any]],
+                     rejected: list[list[str]], kind: RunKind, seconds: float) -> Solved:
+    """Solve, claim every proposed candidate, and solve again without those another transaction took."""
+    withheld: set[str] = set()
+    won: set[str] = set()
+    attempts = ROUND_CLAIM_ATTEMPTS if kind == RunKind.round else MAX_CLAIM_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        view = _view(session, context, exact=kind == RunKind.round)
+        problem = _problem(view.prepared.registrations, dwelling_rows, context.doc, rejected, view.prepared.row_of)
+        available = _withhold(view, withheld)
+        if kind == RunKind.round:
+            result = matching.solve(problem, _params(seconds), prepared=view.prepared.tables.with_available(available))
+        else:
+            result = _instant(problem, view, available, seconds)
+        row_of = view.prepared.row_of
+        wanted = [row_of[c.registration_id] for s in result.shortlists for c in s.candidates
+                  if c.registration_id not in won]
+        claim = claim_rows(session, view, wanted)
+        won |= {view.ids[r] for r in claim.won}
+        withheld |= {view.ids[r] for r in claim.taken}
+        if not claim.lost:
+            return Solved(result=result, view=view, withheld=frozenset(withheld), attempts=attempt)
+    # Out of tries (a storm of changes): keep what was claimed; the coordinator sees a short shortlist.
+    kept = tuple(_keep_only(s, won) for s in result.shortlists)
+    trimmed = matching.MatchResult(**{**result.__dict__, "shortlists": kept,
+                                      "filled_slots": sum(len(s.candidates) for s in kept)})
+    return Solved(result=trimmed, view=view, withheld=frozenset(withheld), attempts=attempts)
+
+
+def _keep_only(shortlist: matching.Shortlist, won: set[str]) -> matching.Shortlist:
+    kept = [c for c in shortlist.candidates if c.registration_id in won]
+    ranked = tuple(matching.Candidate(rank=i + 1, registration_index=c.registration_index,
+                                      registration_id=c.registration_id, score=c.score,
+                                      score_breakdown=c.score_breakdown) for i, c in enumerate(kept))
+    return matching.Shortlist(dwelling_index=shortlist.dwelling_index, dwelling_id=shortlist.dwelling_id,
+                              candidates=ranked, excluded=shortlist.excluded, eligible_count=shortlist.eligible_count)
+
+
+def _instant(problem: matching.Problem, view: PoolView, available: np.ndarray, seconds: float) -> matching.MatchResult:
+    """The instant shortlist of the problem's single dwelling (top-k is optimal for one dwelling)."""
+    started = perf_counter()
+    shortlist = matching.instant_shortlist(problem, 0, _params(seconds), prepared=view.prepared.tables,
+                                           available=available, members=view.members)
+    objective = sum(c.score for c in shortlist.candidates)
+    return matching.MatchResult(
+        shortlists=(shortlist,), status="OPTIMAL", objective=objective, bound=objective, gap=0.0,
+        filled_slots=len(shortlist.candidates), filled_slots_bound=len(shortlist.candidates),
+        eligible_pairs=shortlist.eligible_count, timings={"match": perf_counter() - started},
+        policy_versions=tuple(p.version_id for p in problem.policies),
+        default_policy_version=problem.default_policy.version_id, solver="top_k", components=1,
+        arcs=shortlist.eligible_count, pricing_rounds=0)
 
 
 @dataclass(frozen=True)
@@ -90,11 +209,16 @@ class PairCheck:
 
 def evaluate_pair(*, session: Session, dwelling: Dwelling, registration: Registration) -> PairCheck:
     """Check one pair against every hard rule (a coordinator's replacement must pass them all)."""
-    usable, skipped = _matchable([dwelling])
+    usable, _skipped = _matchable([dwelling])
     if not usable:
         return PairCheck(failed_rules=["AFFORDABILITY"], score=0, score_breakdown={})
-    inputs = _inputs(session=session, dwellings=usable, registrations=[registration], available={registration.id})
-    shortlist = _solve(RunKind.instant, inputs.problem(), seconds=5.0).shortlists[0]
+    context = _context(session)
+    single = RegistrationPool.single(session, context.key(), registration, housing_figures(), DEFAULT_POLICY)
+    rows = snapshot.dwelling_rows(session=session, dwellings=usable)
+    rejected = snapshot.rejected_pairs(session=session, dwelling_ids=[dwelling.id])
+    problem = _problem(single.prepared.registrations, rows, context.doc, rejected, single.prepared.row_of)
+    shortlist = matching.instant_shortlist(problem, 0, _params(5.0), prepared=single.prepared.tables,
+                                           available=np.ones(1, np.bool_), members=single.members)
     if shortlist.candidates:
         best = shortlist.candidates[0]
         return PairCheck(failed_rules=[], score=best.score, score_breakdown=dict(best.score_breakdown))
@@ -105,21 +229,20 @@ def shortlist_new_dwelling(*, session: Session, dwelling: Dwelling) -> Shortlist
     """Propose a shortlist for one newly offered dwelling among registrations on no other open shortlist."""
     started = perf_counter()
     usable, skipped = _matchable([dwelling])
-    registrations = snapshot.matchable_registrations(session=session)
-    taken = snapshot.registrations_on_open_shortlists(session=session)
-    available = {r.id for r in registrations if r.status == RegistrationStatus.active.value and r.id not in taken}
-    inputs = _inputs(session=session, dwellings=usable, registrations=registrations, available=available)
-    load_s = perf_counter() - started
+    context = _context(session)
+    rows = snapshot.dwelling_rows(session=session, dwellings=usable)
+    rejected = snapshot.rejected_pairs(session=session, dwelling_ids=[dwelling.id]) if usable else []
     if not usable:
-        run = _store_run(session=session, kind=RunKind.instant, org=None, inputs=inputs, result=None,
-                         seconds={"load": load_s}, skipped=skipped)
+        run = _store_run(session=session, kind=RunKind.instant, org=None, context=context, dwelling_rows=rows,
+                         rejected=rejected, solved=None, seconds={"load": perf_counter() - started}, skipped=skipped)
         return _blocked_shortlist(session=session, run=run, dwelling=dwelling, reason=skipped[str(dwelling.id)])
-    t0 = perf_counter()
-    result = _solve(RunKind.instant, inputs.problem(), seconds=5.0)
-    run = _store_run(session=session, kind=RunKind.instant, org=None, inputs=inputs, result=result,
-                     seconds={"load": load_s, "match": perf_counter() - t0}, skipped=skipped)
-    return _apply(session=session, run=run, result=result, dwellings={dwelling.id: dwelling},
-                  versions=_versions_by_municipality(inputs))[0]
+    load_s = perf_counter() - started
+    solved = _solve_and_claim(session, context, rows, rejected, RunKind.instant, 5.0)
+    seconds = {"load": load_s, "total": perf_counter() - started, **solved.result.timings}
+    run = _store_run(session=session, kind=RunKind.instant, org=None, context=context, dwelling_rows=rows,
+                     rejected=rejected, solved=solved, seconds=seconds, skipped=skipped)
+    return _apply(session=session, run=run, result=solved.result, dwellings={dwelling.id: dwelling},
+                  policy_versions=_versions_by_municipality(context))[0]
 
 
 def run_round(*, session: Session, org: Organisation, max_seconds: float = DEFAULT_ROUND_SECONDS) -> MatchingRun:
@@ -129,19 +252,19 @@ def run_round(*, session: Session, org: Organisation, max_seconds: float = DEFAU
     dwellings = list(session.exec(select(Dwelling).where(col(Dwelling.status).in_(open_statuses))
                                   .order_by(col(Dwelling.created_at), col(Dwelling.id)).with_for_update()))
     usable, skipped = _matchable(dwellings)
-    registrations = snapshot.matchable_registrations(session=session)
-    published = snapshot.registrations_on_open_shortlists(session=session, statuses={ShortlistStatus.published})
-    available = {r.id for r in registrations if r.id not in published}
-    inputs = _inputs(session=session, dwellings=usable, registrations=registrations, available=available)
-    load_s = perf_counter() - started
-    result = _solve(RunKind.round, inputs.problem(), seconds=max_seconds) if usable else None
-    seconds = {"load": load_s, **(dict(result.timings) if result else {})}
-    run = _store_run(session=session, kind=RunKind.round, org=org, inputs=inputs, result=result, seconds=seconds,
-                     skipped=skipped)
+    # Candidates of the proposed shortlists are free again for this round (the round's own changes).
     _supersede_proposed(session=session, dwelling_ids=[d.id for d in dwellings])
-    if result is not None:
-        _apply(session=session, run=run, result=result, dwellings={d.id: d for d in usable},
-               versions=_versions_by_municipality(inputs))
+    context = _context(session)
+    rows = snapshot.dwelling_rows(session=session, dwellings=usable)
+    rejected = snapshot.rejected_pairs(session=session, dwelling_ids=[d.id for d in usable])
+    load_s = perf_counter() - started
+    solved = _solve_and_claim(session, context, rows, rejected, RunKind.round, max_seconds) if usable else None
+    seconds = {"load": load_s, "total": perf_counter() - started, **(dict(solved.result.timings) if solved else {})}
+    run = _store_run(session=session, kind=RunKind.round, org=org, context=context, dwelling_rows=rows,
+                     rejected=rejected, solved=solved, seconds=seconds, skipped=skipped)
+    if solved is not None:
+        _apply(session=session, run=run, result=solved.result, dwellings={d.id: d for d in usable},
+               policy_versions=_versions_by_municipality(context))
     for dwelling in dwellings:
         if str(dwelling.id) in skipped:
             _blocked_shortlist(session=session, run=run, dwelling=dwelling, reason=skipped[str(dwelling.id)])
@@ -150,41 +273,31 @@ def run_round(*, session: Session, org: Organisation, max_seconds: float = DEFAU
     return run
 
 
-def _solve(kind: RunKind, problem: matching.Problem, *, seconds: float) -> matching.MatchResult:
-    """Run the matcher; an instant run shortlists the problem's single dwelling (top-k is optimal for one)."""
-    # One worker: CP-SAT (used when a neighbourhood cap is on) is only reproducible single-threaded.
-    params = matching.SolveParams(max_time_in_seconds=seconds, random_seed=RANDOM_SEED, num_workers=1)
-    if kind == RunKind.round:
-        return matching.solve(problem, params)
-    started = perf_counter()
-    shortlist = matching.instant_shortlist(problem, 0, params)
-    objective = sum(c.score for c in shortlist.candidates)
-    return matching.MatchResult(
-        shortlists=(shortlist,), status="OPTIMAL", objective=objective, bound=objective, gap=0.0,
-        filled_slots=len(shortlist.candidates), filled_slots_bound=len(shortlist.candidates),
-        eligible_pairs=shortlist.eligible_count, timings={"match": perf_counter() - started},
-        policy_versions=tuple(p.version_id for p in problem.policies),
-        default_policy_version=problem.default_policy.version_id, solver="top_k", components=1,
-        arcs=shortlist.eligible_count, pricing_rounds=0)
-
-
-def _versions_by_municipality(inputs: Inputs) -> dict[str, str]:
+def _versions_by_municipality(context: Context) -> dict[str, str]:
     """Municipality code -> the policy version its region used in this run."""
     return {code: f"{region['code']}@v{region['policy_version']}"
-            for region in inputs.context["regions"] for code in region["municipality_codes"]}
+            for region in context.doc["regions"] for code in region["municipality_codes"]}
 
 
-def _store_run(*, session: Session, kind: RunKind, org: Organisation | None, inputs: Inputs,
-               result: matching.MatchResult | None, seconds: dict[str, float], skipped: dict[str, str]) -> MatchingRun:
+def _store_run(*, session: Session, kind: RunKind, org: Organisation | None, context: Context,
+               dwelling_rows: list[dict[str, Any]], rejected: list[list[str]], solved: Solved | None,
+               seconds: dict[str, float], skipped: dict[str, str]) -> MatchingRun:
+    result = solved.result if solved else None
+    view = solved.view if solved else None
+    inputs = Inputs(dwellings=dwelling_rows, context_digest=versions.store_blob(session, context.encode()),
+                    rejected_pairs=[list(p) for p in rejected], as_of_seq=view.as_of_seq if view else 0,
+                    overlay=[list(o) for o in view.overlay] if view else [],
+                    withheld=sorted(solved.withheld) if solved else [])
     run = MatchingRun(
         kind=kind.value, started_by=org.id if org else None,
         solver_status=result.status if result else "NOT_RUN",
-        dwellings=len(inputs.dwellings), registrations=len(inputs.registrations),
+        dwellings=len(dwelling_rows), registrations=int(view.members.sum()) if view else 0,
         eligible_pairs=result.eligible_pairs if result else 0, filled_slots=result.filled_slots if result else 0,
         objective=result.objective if result else 0, bound=float(result.bound) if result else 0.0,
-        gap=float(result.gap) if result else 0.0, seconds={k: round(v, 4) for k, v in seconds.items()},
-        policy_versions={r["code"]: r["policy_version"] for r in inputs.context["regions"]},
-        skipped=skipped, inputs=inputs.encode(),
+        gap=float(result.gap) if result else 0.0,
+        seconds={**{k: round(v, 4) for k, v in seconds.items()}, "claim_attempts": solved.attempts if solved else 0},
+        policy_versions={r["code"]: r["policy_version"] for r in context.doc["regions"]},
+        skipped=skipped, inputs=inputs.encode(), as_of_seq=inputs.as_of_seq,
     )
     session.add(run)
     session.flush()
@@ -192,7 +305,7 @@ def _store_run(*, session: Session, kind: RunKind, org: Organisation | None, inp
 
 
 def _supersede_proposed(*, session: Session, dwelling_ids: list[uuid.UUID]) -> None:
-    """Close the proposed shortlists of these dwellings; their candidates return to active until re-nominated."""
+    """Close the proposed shortlists of these dwellings; their candidates are released, free to be nominated again."""
     if not dwelling_ids:
         return
     old = list(session.exec(select(Shortlist).where(col(Shortlist.dwelling_id).in_(dwelling_ids),
@@ -200,40 +313,46 @@ def _supersede_proposed(*, session: Session, dwelling_ids: list[uuid.UUID]) -> N
     for shortlist in old:
         shortlist.status, shortlist.updated_at = ShortlistStatus.superseded.value, utcnow()
         session.add(shortlist)
-    old_ids = [s.id for s in old]
-    if old_ids:
-        nominated = session.exec(select(ShortlistCandidate.registration_id)
-                                 .where(col(ShortlistCandidate.shortlist_id).in_(old_ids))).all()
-        _set_registration_status(session=session, ids=set(nominated), status=RegistrationStatus.active,
-                                 only_from={RegistrationStatus.nominated}, reason="shortlist superseded")
+        for candidate in session.exec(select(ShortlistCandidate).where(
+                ShortlistCandidate.shortlist_id == shortlist.id,
+                ShortlistCandidate.status == CandidateStatus.proposed.value)):
+            move(session=session, record=candidate, to=CandidateStatus.released.value, moves=CANDIDATE_MOVES,
+                 entity_type="shortlist_candidate", org=None, reason="shortlist superseded by a round",
+                 detail={"dwelling_id": str(shortlist.dwelling_id),
+                         "registration_id": str(candidate.registration_id)})
+            _move_registration(session, candidate.registration_id, RegistrationStatus.active,
+                               "shortlist superseded")
     session.flush()
 
 
+def _move_registration(session: Session, registration_id: uuid.UUID, to: RegistrationStatus, reason: str) -> None:
+    reg = session.exec(select(Registration).where(Registration.id == registration_id).with_for_update()).one()
+    if reg.status != to.value:
+        move(session=session, record=reg, to=to.value, moves=REGISTRATION_MOVES, entity_type="registration",
+             org=None, reason=reason)
+
+
 def _apply(*, session: Session, run: MatchingRun, result: matching.MatchResult,
-           dwellings: dict[uuid.UUID, Dwelling], versions: dict[str, str]) -> list[Shortlist]:
-    """Store the result's shortlists and move dwellings and registrations to their new states."""
+           dwellings: dict[uuid.UUID, Dwelling], policy_versions: dict[str, str]) -> list[Shortlist]:
+    """Store the result's shortlists (every candidate claimed) and move dwellings and registrations on."""
     stored = []
-    nominated: set[uuid.UUID] = set()
     for proposal in result.shortlists:
         dwelling = dwellings[uuid.UUID(proposal.dwelling_id)]
         shortlist = Shortlist(dwelling_id=dwelling.id, run_id=run.id, status=ShortlistStatus.proposed.value,
-                              policy_version=versions.get(dwelling.municipality_code), excluded=dict(proposal.excluded),
-                              eligible_count=proposal.eligible_count)
+                              policy_version=policy_versions.get(dwelling.municipality_code),
+                              excluded=dict(proposal.excluded), eligible_count=proposal.eligible_count)
         session.add(shortlist)
         session.flush()
+        placed = 0
         for candidate in proposal.candidates:
-            registration_id = uuid.UUID(candidate.registration_id)
-            nominated.add(registration_id)
-            session.add(ShortlistCandidate(shortlist_id=shortlist.id, registration_id=registration_id,
-                                           rank=candidate.rank, score=candidate.score,
-                                           score_breakdown=dict(candidate.score_breakdown)))
-        target = DwellingStatus.shortlisted if proposal.candidates else DwellingStatus.offered
+            if nominate(session, shortlist=shortlist, registration_id=uuid.UUID(candidate.registration_id),
+                        rank=placed + 1, score=candidate.score, score_breakdown=dict(candidate.score_breakdown),
+                        org=None, reason="nominated by the matcher"):
+                placed += 1
+        target = DwellingStatus.shortlisted if placed else DwellingStatus.offered
         _move_dwelling(session=session, dwelling=dwelling, status=target, run=run,
-                       reason="shortlist proposed" if proposal.candidates else "no eligible candidates")
+                       reason="shortlist proposed" if placed else "no eligible candidates")
         stored.append(shortlist)
-    _set_registration_status(session=session, ids=nominated, status=RegistrationStatus.nominated,
-                             only_from={RegistrationStatus.active, RegistrationStatus.nominated},
-                             reason="nominated by the matcher")
     session.flush()
     return stored
 
@@ -260,22 +379,6 @@ def _move_dwelling(*, session: Session, dwelling: Dwelling, status: DwellingStat
                                                 "run_id": str(run.id)})
 
 
-def _set_registration_status(*, session: Session, ids: set[uuid.UUID], status: RegistrationStatus,
-                             only_from: set[RegistrationStatus], reason: str) -> None:
-    if not ids:
-        return
-    allowed = [s.value for s in only_from]
-    for reg in session.exec(select(Registration).where(col(Registration.id).in_(list(ids)),
-                                                       col(Registration.status).in_(allowed))):
-        if reg.status != status.value:
-            previous, reg.status = reg.status, status.value
-            reg.version += 1
-            reg.updated_at = utcnow()
-            session.add(reg)
-            audit.record(session=session, organisation=None, action="transition", entity_type="registration",
-                         entity_id=reg.id, detail={"from": previous, "to": status.value, "reason": reason})
-
-
 def get_run(*, session: Session, run_id: uuid.UUID) -> MatchingRun:
     """One matching run."""
     run = session.get(MatchingRun, run_id)
@@ -284,12 +387,45 @@ def get_run(*, session: Session, run_id: uuid.UUID) -> MatchingRun:
     return run
 
 
-def replay_run(*, run: MatchingRun) -> matching.MatchResult | None:
+def replay_run(*, session: Session, run: MatchingRun) -> matching.MatchResult | None:
     """Solve a run's stored inputs again (the same seed and limits give the same shortlists)."""
-    inputs = Inputs.decode(run.inputs)
-    if not inputs.dwellings:
+    doc = json.loads(zlib.decompress(run.inputs))
+    if doc.get("format") != INPUTS_FORMAT:
+        return _replay_copied(doc, RunKind(run.kind))
+    if not doc["dwellings"]:
         return None
-    return _solve(RunKind(run.kind), inputs.problem(), seconds=DEFAULT_ROUND_SECONDS)
+    blob = versions.load_blob(session, doc["context_digest"])
+    if blob is None:
+        raise NotFound(f"the inputs of matching run {run.id} are no longer stored")
+    context = Context(json.loads(zlib.decompress(blob)))
+    view = RegistrationPool.as_of(session, context.key(), doc["as_of_seq"], [tuple(o) for o in doc["overlay"]],
+                                  housing_figures(), DEFAULT_POLICY)
+    problem = _problem(view.prepared.registrations, doc["dwellings"], context.doc, doc["rejected_pairs"],
+                       view.prepared.row_of)
+    available = _withhold(view, set(doc["withheld"]))
+    if run.kind == RunKind.round:
+        return matching.solve(problem, _params(DEFAULT_ROUND_SECONDS),
+                              prepared=view.prepared.tables.with_available(available))
+    return _instant(problem, view, available, DEFAULT_ROUND_SECONDS)
+
+
+def _replay_copied(doc: dict[str, Any], kind: RunKind) -> matching.MatchResult | None:
+    # Runs stored before change numbers carry a copy of every registration they saw.
+    if not doc["dwellings"]:
+        return None
+    problem = build_problem(dwellings=doc["dwellings"], registrations=doc["registrations"], context=doc["context"],
+                            rejected_pairs=[(d, r) for d, r in doc["context"].get("rejected_pairs", [])])
+    if kind == RunKind.round:
+        return matching.solve(problem, _params(DEFAULT_ROUND_SECONDS))
+    shortlist = matching.instant_shortlist(problem, 0, _params(DEFAULT_ROUND_SECONDS))
+    objective = sum(c.score for c in shortlist.candidates)
+    return matching.MatchResult(
+        shortlists=(shortlist,), status="OPTIMAL", objective=objective, bound=objective, gap=0.0,
+        filled_slots=len(shortlist.candidates), filled_slots_bound=len(shortlist.candidates),
+        eligible_pairs=shortlist.eligible_count, timings={},
+        policy_versions=tuple(p.version_id for p in problem.policies),
+        default_policy_version=problem.default_policy.version_id, solver="top_k", components=1,
+        arcs=shortlist.eligible_count, pricing_rounds=0)
 
 
 def current_shortlist(*, session: Session, dwelling_id: uuid.UUID) -> Shortlist | None:

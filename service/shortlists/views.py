@@ -102,7 +102,7 @@ def _public(*, session: Session, run: MatchingRun) -> MatchingRunPublic:
 def replay(*, session: Session, run_id: uuid.UUID) -> ReplayPublic:
     """Solve a run's stored inputs again and compare the shortlists with the stored ones."""
     run = service.get_run(session=session, run_id=run_id)
-    again = service.replay_run(run=run)
+    again = service.replay_run(session=session, run=run)
     replayed = {uuid.UUID(s.dwelling_id): [c.registration_id for c in s.candidates]
                 for s in (again.shortlists if again else ())}
     stored: dict[uuid.UUID, list[str]] = {}

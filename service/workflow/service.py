@@ -14,6 +14,7 @@ from service.dwellings.models import Dwelling, DwellingStatus
 from service.dwellings.schemas import DwellingUpdate
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.organisations.models import Organisation
+from service.pool import claim
 from service.regions import service as regions_service
 from service.registrations import service as registrations_service
 from service.registrations.models import Registration, RegistrationStatus
@@ -116,9 +117,10 @@ def replace(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, regi
             message="the replacement does not pass every hard rule: " + ", ".join(proposal.failed_rules))])
     move_candidate(session, candidate, CandidateStatus.replaced, org, dwelling.id, reason)
     move_registration(session, candidate.registration_id, RegistrationStatus.active, org, "replaced")
-    session.add(ShortlistCandidate(shortlist_id=shortlist.id, registration_id=replacement.id, rank=candidate.rank,
-                                   score=proposal.score, score_breakdown=proposal.score_breakdown))
-    move_registration(session, replacement.id, RegistrationStatus.nominated, org, reason)
+    # The replacement's row lock is held and it is active: this is the claim, nominated like any other.
+    if not claim.nominate(session, shortlist=shortlist, registration_id=replacement.id, rank=candidate.rank,
+                          score=proposal.score, score_breakdown=proposal.score_breakdown, org=org, reason=reason):
+        raise Conflict("the replacement was nominated elsewhere meanwhile", current_state="nominated")
     session.flush()
     return shortlist
 

@@ -1,30 +1,14 @@
 """Two requests on the same dwelling at the same moment, from threads, each committing for real: one wins."""
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from fastapi.testclient import TestClient
 from httpx import Response
 
 from tests.service.helpers import if_match, problem
+from tests.service.racing import race
 from tests.service.workflow.conftest import Committing
 from tests.service.workflow.flow import World, conflict
-
-Request = Callable[[], Response]
-
-
-def _race(*requests: Request) -> list[Response]:
-    """Send the requests from threads at once (each request holds its own client)."""
-    start = threading.Barrier(len(requests))
-
-    def send(request: Request) -> Response:
-        start.wait(timeout=30)
-        return request()
-
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        return list(pool.map(send, requests))
 
 
 def _world(committing: Committing) -> World:
@@ -42,7 +26,7 @@ def test_two_selects_of_different_candidates_give_one_offer(committing):
         dwelling_id, (first, second, _third) = w.published()
         one, other = committing.twin(w.corporation), committing.twin(w.corporation)
 
-        responses = _race(partial(w.select, dwelling_id, first, client=one),
+        responses = race(partial(w.select, dwelling_id, first, client=one),
                           partial(w.select, dwelling_id, second, client=other))
 
         assert sorted(_statuses(responses)) == [200, 409], [r.text for r in responses]
@@ -64,7 +48,7 @@ def test_a_select_racing_a_withdraw_has_exactly_one_winner_and_one_409(committin
         dwelling_id, (first, second, third) = w.published()
         selecting, withdrawing = committing.twin(w.corporation), committing.twin(w.corporation)
 
-        select, withdraw = _race(partial(w.select, dwelling_id, first, client=selecting),
+        select, withdraw = race(partial(w.select, dwelling_id, first, client=selecting),
                                  partial(w.withdraw, dwelling_id, client=withdrawing))
 
         assert sorted(_statuses([select, withdraw])) == [200, 409], [select.text, withdraw.text]
@@ -89,7 +73,7 @@ def test_a_select_racing_a_conditional_withdraw_has_exactly_one_winner(committin
         version = w.corporation.get(f"/v1/dwellings/{dwelling_id}").json()["version"]
         selecting, withdrawing = committing.twin(w.corporation), committing.twin(w.corporation)
 
-        select, withdraw = _race(partial(w.select, dwelling_id, first, client=selecting),
+        select, withdraw = race(partial(w.select, dwelling_id, first, client=selecting),
                                  partial(w.withdraw, dwelling_id, client=withdrawing, **if_match(version)))
 
         assert sorted(_statuses([select, withdraw])) in ([200, 409], [200, 412]), [select.text, withdraw.text]
@@ -110,7 +94,7 @@ def test_an_accept_racing_a_reject_of_the_same_candidate_stays_consistent(commit
         w.ok(w.select(dwelling_id, first))
         accepting, rejecting = committing.twin(w.care), committing.twin(w.corporation)
 
-        accept, reject = _race(partial(w.accept, first, client=accepting),
+        accept, reject = race(partial(w.accept, first, client=accepting),
                                partial(w.reject, dwelling_id, first, client=rejecting))
 
         # Accept then reject is allowed (the corporation may still reject); reject then accept finds no offer.
@@ -129,7 +113,7 @@ def test_two_publishes_of_the_same_shortlist_publish_it_once(committing):
     dwelling_id = w.offer()
     one, other = TestClient(committing.app, headers=dict(w.coordinator.headers)), committing.twin(w.coordinator)
 
-    responses = _race(partial(w.publish, dwelling_id, client=one), partial(w.publish, dwelling_id, client=other))
+    responses = race(partial(w.publish, dwelling_id, client=one), partial(w.publish, dwelling_id, client=other))
 
     assert sorted(_statuses(responses)) == [200, 409], [r.text for r in responses]
     conflict(next(r for r in responses if r.status_code == 409), "published")
@@ -147,7 +131,7 @@ def test_a_client_withdrawn_or_paused_while_being_selected_leaves_no_offer_behin
         else:
             leave = partial(leaving.post, f"/v1/registrations/{first}/withdraw", json={"reason": "moved abroad"})
 
-        select, left = _race(partial(w.select, dwelling_id, first, client=selecting), leave)
+        select, left = race(partial(w.select, dwelling_id, first, client=selecting), leave)
 
         if select.status_code == 200:  # selected first: a withdrawal still goes through, a pause waits for the answer
             assert left.status_code == (200 if step == "withdraw" else 409), left.text

@@ -1,0 +1,76 @@
+"""Claiming candidates: the one way a registration becomes a candidate on a shortlist.
+
+A claim locks the candidates' registration rows (skipping rows another transaction holds: that registration is
+being changed or claimed, so it has lost this race) and keeps only those still active and still at the version
+the solve saw. The partial unique index on live candidates is the backstop: even a path that forgot to claim
+cannot put one registration on two open shortlists.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import col, select
+
+from service.organisations.models import Organisation
+from service.pool.pool import PoolView
+from service.registrations.models import Registration, RegistrationStatus
+from service.shortlists.models import Shortlist, ShortlistCandidate
+from service.workflow.states import REGISTRATION_MOVES, move
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Which rows of a view were claimed, and which were lost (changed, taken or locked by another transaction)."""
+
+    won: tuple[int, ...]
+    lost: tuple[int, ...]
+    # The lost rows not to propose again in this solve: no longer active, or locked by another transaction.
+    # (A row that is active at a newer version is lost too, but the next solve sees that version.)
+    taken: tuple[int, ...]
+
+
+def claim_rows(session: OrmSession, view: PoolView, rows: list[int]) -> Claim:
+    """Lock and check the registrations of these view rows; the won ones stay locked until commit."""
+    if not rows:
+        return Claim(won=(), lost=(), taken=())
+    ids = {uuid.UUID(view.ids[r]): r for r in rows}
+    found = {rid: (status, seq) for rid, status, seq in session.execute(
+        select(Registration.id, Registration.status, Registration.match_seq)
+        .where(col(Registration.id).in_(list(ids))).order_by(col(Registration.id))
+        .with_for_update(skip_locked=True))}
+    own = {rid for rid, _, _ in view.overlay}
+    won, lost, taken = [], [], []
+    for rid, row in ids.items():
+        status, seq = found.get(rid, (None, None))
+        if status != RegistrationStatus.active.value:
+            lost.append(row)
+            taken.append(row)
+        elif str(rid) in own or seq == int(view.row_seq[row]):
+            won.append(row)
+        else:
+            lost.append(row)
+    return Claim(won=tuple(sorted(won)), lost=tuple(sorted(lost)), taken=tuple(sorted(taken)))
+
+
+def nominate(session: OrmSession, *, shortlist: Shortlist, registration_id: uuid.UUID, rank: int, score: int,
+             score_breakdown: dict[str, Any], org: Organisation | None, reason: str) -> bool:
+    """Put a claimed registration on a shortlist and make it nominated; False when the database refuses it.
+
+    The caller holds the registration's row lock and saw it active. The insert runs in a savepoint, so a refusal
+    by the one-live-nomination index leaves the transaction usable and the slot open.
+    """
+    try:
+        with session.begin_nested():
+            session.add(ShortlistCandidate(shortlist_id=shortlist.id, registration_id=registration_id, rank=rank,
+                                           score=score, score_breakdown=score_breakdown))
+    except IntegrityError:
+        return False
+    reg = session.execute(select(Registration).where(col(Registration.id) == registration_id)
+                          .with_for_update()).scalar_one()
+    if reg.status != RegistrationStatus.nominated.value:
+        move(session=session, record=reg, to=RegistrationStatus.nominated.value, moves=REGISTRATION_MOVES,
+             entity_type="registration", org=org, reason=reason)
+    return True
