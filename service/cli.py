@@ -45,13 +45,25 @@ def _print_json(value: object) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=32, help="worker processes")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=32,
+                                         help="worker processes (more than 1 needs PostgreSQL)")] = 1,
 ) -> None:
-    """Apply pending migrations, then serve the API with uvicorn."""
+    """Apply pending migrations once, then serve the API with uvicorn in `--workers` processes."""
     import uvicorn
 
+    from service.logging import configure_logging
+
     settings = _settings()
+    if workers > 1 and settings.is_sqlite:
+        # Several processes would each hold the SQLite file and queue on its one write lock; the periodic tick's
+        # cross-process lock exists only on PostgreSQL.
+        typer.echo("error: --workers > 1 needs PostgreSQL; SQLite serves from one process", err=True)
+        raise typer.Exit(2)
+    # Once here, before the workers start, so they never race each other through the migrations.
     migrations.upgrade(settings.database_url)
+    # The parent only supervises the workers; its own lines (workers started, died, restarted) are JSON too.
+    configure_logging(settings.log_level)
+    # Workers are started from an import string: each process builds its own app (and engine) from the settings.
     uvicorn.run("service.main:create_app", factory=True, host=host, port=port, workers=workers,
                 log_config=None, proxy_headers=True)
 
@@ -141,7 +153,11 @@ def tick() -> None:
     settings = _settings()
     migrations.upgrade(settings.database_url)
     with httpx.Client() as client:
-        _print_json(run_tick(engine=get_engine(), client=client))
+        counts = run_tick(engine=get_engine(), client=client)
+    _print_json(counts)
+    if counts["skipped"]:
+        # Not a failure for cron: the tick another process is running does the same work.
+        typer.echo("tick skipped: another worker or replica is running it", err=True)
 
 
 @app.command()

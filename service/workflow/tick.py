@@ -1,14 +1,18 @@
 """The periodic task: apply deadlines, resume paused registrations, deliver webhooks.
 
 It runs inside the service on a background thread (DOORSTROOM_TICK_SECONDS) and as `doorstroom tick` for cron.
+Every worker process and every replica runs its own ticker, so on PostgreSQL one tick at a time holds an advisory
+lock and the others skip theirs; on SQLite the service is one process and writes are serialised anyway.
 """
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from service.events import service as events
@@ -16,14 +20,57 @@ from service.workflow import deadlines
 
 log = logging.getLogger("doorstroom.tick")
 
+# The PostgreSQL advisory lock key of the tick: the ASCII bytes of "doortick" as one bigint. Advisory locks are
+# per database, so every worker and replica on the same database contends for this one key; nothing else in the
+# service may use it.
+TICK_LOCK_KEY = 0x646F6F727469636B
+
+# What a skipped tick reports, so that callers always see the same keys (the test of the skip checks they match).
+_NOTHING_DONE = {"offers_expired": 0, "offers_surfaced": 0, "shortlists_rematched": 0, "shortlists_surfaced": 0,
+                 "registrations_resumed": 0, "deliveries_tried": 0}
+
+
+@contextmanager
+def tick_lock(engine: Engine) -> Iterator[bool]:
+    """Hold the tick lock for the block; yields False, holding nothing, when another process has it."""
+    if engine.dialect.name != "postgresql":
+        # SQLite is served by one process (`serve --workers 1`) and BEGIN IMMEDIATE serialises its writers.
+        yield True
+        return
+    # A session-level lock on a connection of its own: it outlives the tick's transactions, and if the process
+    # dies the server ends the session and frees the lock. AUTOCOMMIT keeps that connection from sitting idle in
+    # a transaction for the length of the tick.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        held = connection.execute(text("SELECT pg_try_advisory_lock(CAST(:key AS bigint))"),
+                                  {"key": TICK_LOCK_KEY}).scalar_one()
+        if not held:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            try:
+                connection.execute(text("SELECT pg_advisory_unlock(CAST(:key AS bigint))"), {"key": TICK_LOCK_KEY})
+            except Exception:
+                # A pooled connection must never go back still holding the lock: closing it ends the session.
+                log.warning("tick lock release failed; closing its connection", exc_info=True)
+                connection.invalidate()
+
 
 def run_tick(*, engine: Engine, client: httpx.Client, at: datetime | None = None) -> dict[str, int]:
-    """One tick: deadlines in one transaction, then webhook deliveries (outside any long transaction)."""
-    with Session(engine, expire_on_commit=False) as session:
-        counts = deadlines.apply_expiry(session=session, at=at)
-        session.commit()
-    counts["deliveries_tried"] = events.deliver_due(engine=engine, client=client)
-    return counts
+    """One tick, unless another worker or replica is running one: deadlines in one transaction, then webhook
+    deliveries (outside any long transaction). Returns the counts, with `skipped` 1 when it did nothing."""
+    with tick_lock(engine) as held:
+        if not held:
+            log.info("tick skipped: another worker or replica is running it",
+                     extra={"tick": "skipped", "lock_key": TICK_LOCK_KEY})
+            return {**_NOTHING_DONE, "skipped": 1}
+        log.debug("tick lock held", extra={"tick": "running", "lock_key": TICK_LOCK_KEY})
+        with Session(engine, expire_on_commit=False) as session:
+            counts = deadlines.apply_expiry(session=session, at=at)
+            session.commit()
+        counts["deliveries_tried"] = events.deliver_due(engine=engine, client=client)
+    return {**counts, "skipped": 0}
 
 
 class Ticker:
@@ -48,7 +95,8 @@ class Ticker:
             while not self._stop.wait(self.seconds):
                 try:
                     counts = run_tick(engine=self.engine, client=client)
-                    if any(counts.values()):
+                    # A skip has logged itself; an idle tick every few seconds would only be noise.
+                    if not counts["skipped"] and any(counts.values()):
                         log.info("tick", extra=counts)
                 except Exception:  # a bad tick must not kill the thread; the next one retries
                     log.exception("tick failed")
