@@ -7,7 +7,7 @@ DEMO_DB ?= doorstroom-demo.db
 PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint openapi bench clean
+.PHONY: install run test lint openapi bench bench-offer clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ openapi: install  ## refresh the committed contract after changing the API
 
 bench: install
 	$(BIN)/python -m bench.matching --dwellings 2000 --registrations 20000
+
+bench-offer: install  ## one offer through the HTTP stack at 20,000 registrations on SQLite (see README for PostgreSQL)
+	$(BIN)/python -m bench.service_offer --registrations 20000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DEMO_DB)* demo-keys.json test-results.xml

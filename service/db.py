@@ -10,6 +10,9 @@ from sqlmodel import Session, create_engine
 
 from service.config import get_settings
 
+# An execution option for work that never writes (on SQLite it then does not take the write lock).
+READ_ONLY = "doorstroom_read_only"
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and serialised writers."""
@@ -36,8 +39,10 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Writers queue on the database lock up front instead of failing later with "database is locked":
-        # that is what makes the version checks on updates safe under concurrency.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # that is what makes the version checks on updates safe under concurrency. Work that only reads
+        # (READ_ONLY) begins deferred, so it does not hold up the writers.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 @lru_cache

@@ -1,5 +1,7 @@
 """The application factory: routers, error handlers and middleware."""
 
+import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -20,12 +22,15 @@ from service.monitor.routes import router as monitor_router
 from service.places.routes import router as places_router
 from service.regions.routes import router as regions_router
 from service.registrations.routes import router as registrations_router
+from service.shortlists import service as shortlists_service
 from service.shortlists.routes import router as shortlists_router
 from service.stuck.routes import router as stuck_router
 from service.targets.routes import router as targets_router
 from service.whatif.routes import router as whatif_router
 from service.workflow.routes import router as workflow_router
 from service.workflow.tick import Ticker
+
+log = logging.getLogger("doorstroom.pool")
 
 DESCRIPTION = """\
 Doorstroom matches people who are ready to leave a shelter or supported housing with dwellings that housing
@@ -53,11 +58,17 @@ def _summaries_from_docstrings(router: APIRouter) -> None:
             route.summary = route.description.strip().splitlines()[0]
 
 
-def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Start the periodic task (deadlines, resuming pauses, webhook delivery) with the app, stop it after."""
+def _lifespan(settings: Settings, *, warm: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the periodic task (deadlines, resuming pauses, webhook delivery) with the app, stop it after.
+
+    A served app (`warm`) also prepares its registration pool in the background, so the first offer after a
+    start does not pay for reading every registration.
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            threading.Thread(target=_warm_pool, name="doorstroom-pool-warm", daemon=True).start()
         ticker = Ticker(engine=get_engine(), seconds=settings.tick_seconds) if settings.tick_seconds else None
         if ticker:
             ticker.start()
@@ -70,12 +81,20 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
     return lifespan
 
 
+def _warm_pool() -> None:
+    try:
+        shortlists_service.warm_pool(get_engine())
+    except Exception:  # the first offer then prepares it; a failed warm-up must not stop the worker
+        log.exception("preparing the registration pool failed")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the Doorstroom API."""
+    """Build the Doorstroom API (served as configured when called without settings, as `doorstroom serve` does)."""
+    serving = settings is None
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     app = FastAPI(
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, warm=serving),
         title="Doorstroom",
         version="1.0.0",
         description=DESCRIPTION,

@@ -70,6 +70,7 @@ def upgrade() -> None:
     op.create_index('ix_registration_version_seq', 'registration_version', ['seq'], unique=False)
     with op.batch_alter_table('registration') as batch:
         batch.add_column(sa.Column('match_seq', sa.BigInteger(), server_default='0', nullable=False))
+        batch.add_column(sa.Column('match_digest', sa.String(length=64), nullable=True))
         batch.create_index(batch.f('ix_registration_match_seq'), ['match_seq'], unique=False)
     with op.batch_alter_table('matching_run') as batch:
         batch.add_column(sa.Column('as_of_seq', sa.BigInteger(), nullable=True))
@@ -80,6 +81,7 @@ def downgrade() -> None:
         batch.drop_column('as_of_seq')
     with op.batch_alter_table('registration') as batch:
         batch.drop_index(batch.f('ix_registration_match_seq'))
+        batch.drop_column('match_digest')
         batch.drop_column('match_seq')
     op.drop_index('ix_registration_version_seq', table_name='registration_version')
     op.drop_table('registration_version')

@@ -148,11 +148,11 @@ def offer_dwelling(*, session: Session, org: Organisation, data: DwellingCreate)
         if existing is None:
             raise
         return _replayed(existing=existing, digest=digest)
-    places_service.refresh_distances(session=session, dwellings=[dwelling])
+    places_service.refresh_distances(session=session, dwellings=[dwelling], new=True)
     audit.record(session=session, organisation=org, action="create", entity_type=ENTITY, entity_id=dwelling.id,
                  detail={"to": dwelling.status})
     # Every offered dwelling gets a shortlist at once among the registrations on no other open shortlist.
-    shortlists_service.shortlist_new_dwelling(session=session, dwelling=dwelling)
+    shortlists_service.shortlist_new_dwelling(session=session, dwelling=dwelling, first=True)
     return Offered(dwelling=dwelling, created=True)
 
 

@@ -1,8 +1,11 @@
 """Municipality look-ups and the CBS code rules shared by every document that names a place."""
 
 import re
+import weakref
 from collections.abc import Iterable
+from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from matching.cbs import municipality_of
@@ -18,5 +21,17 @@ def unknown_municipalities(*, session: Session, codes: Iterable[str]) -> set[str
     wanted = set(codes)
     if not wanted:
         return set()
-    found = set(session.exec(select(Municipality.code).where(Municipality.code.in_(wanted))))  # type: ignore[attr-defined]
-    return wanted - found
+    return wanted - _known(session)
+
+
+# The municipalities come with the migrations and never change while the service runs: read once per database.
+_KNOWN: "weakref.WeakKeyDictionary[Any, frozenset[str]]" = weakref.WeakKeyDictionary()
+
+
+def _known(session: Session) -> frozenset[str]:
+    bind = session.get_bind()
+    key = (bind if isinstance(bind, Engine) else bind.engine).pool
+    known = _KNOWN.get(key)
+    if known is None:
+        known = _KNOWN[key] = frozenset(session.exec(select(Municipality.code)).all())
+    return known

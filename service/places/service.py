@@ -58,13 +58,14 @@ def _open_dwellings(session: Session) -> list[Dwelling]:
     return list(session.exec(select(Dwelling).where(col(Dwelling.status).in_(statuses))))
 
 
-def refresh_distances(*, session: Session, dwellings: Sequence[Dwelling]) -> int:
-    """Recompute the nearest-place distances of these dwellings from all stored places."""
+def refresh_distances(*, session: Session, dwellings: Sequence[Dwelling], new: bool = False) -> int:
+    """Recompute the nearest-place distances of these dwellings from all stored places (`new`: none stored yet)."""
     if not dwellings:
         return 0
     places = session.exec(select(Place.lat, Place.lon, Place.category)).all()
     ids = [d.id for d in dwellings]
-    session.exec(delete(DwellingPlaceDistance).where(col(DwellingPlaceDistance.dwelling_id).in_(ids)))  # type: ignore[call-overload]
+    if not new:
+        session.exec(delete(DwellingPlaceDistance).where(col(DwellingPlaceDistance.dwelling_id).in_(ids)))  # type: ignore[call-overload]
     if places:
         lat, lon, category = zip(*places, strict=True)
         distances = nearest_place_distances(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col, select
 
 from service.organisations.models import Organisation
+from service.pool import versions
 from service.pool.pool import PoolView
 from service.registrations.models import Registration, RegistrationStatus
 from service.shortlists.models import Shortlist, ShortlistCandidate
@@ -37,10 +38,11 @@ def claim_rows(session: OrmSession, view: PoolView, rows: list[int]) -> Claim:
     if not rows:
         return Claim(won=(), lost=(), taken=())
     ids = {uuid.UUID(view.ids[r]): r for r in rows}
-    found = {rid: (status, seq) for rid, status, seq in session.execute(
-        select(Registration.id, Registration.status, Registration.match_seq)
-        .where(col(Registration.id).in_(list(ids))).order_by(col(Registration.id))
-        .with_for_update(skip_locked=True))}
+    # Whole rows, held by the session until commit, so that nominating them next reads nothing more.
+    loaded = list(session.execute(select(Registration).where(col(Registration.id).in_(list(ids)))
+                                  .order_by(col(Registration.id)).with_for_update(skip_locked=True)).scalars())
+    session.info.setdefault(versions.CLAIMED, {}).update({reg.id: reg for reg in loaded})
+    found = {reg.id: (reg.status, reg.match_seq) for reg in loaded}
     own = {rid for rid, _, _ in view.overlay}
     won, lost, taken = [], [], []
     for rid, row in ids.items():
@@ -55,22 +57,48 @@ def claim_rows(session: OrmSession, view: PoolView, rows: list[int]) -> Claim:
     return Claim(won=tuple(sorted(won)), lost=tuple(sorted(lost)), taken=tuple(sorted(taken)))
 
 
-def nominate(session: OrmSession, *, shortlist: Shortlist, registration_id: uuid.UUID, rank: int, score: int,
-             score_breakdown: dict[str, Any], org: Organisation | None, reason: str) -> bool:
-    """Put a claimed registration on a shortlist and make it nominated; False when the database refuses it.
+@dataclass(frozen=True)
+class Nomination:
+    """A claimed registration to put on a shortlist, at a rank, with its score."""
 
-    The caller holds the registration's row lock and saw it active. The insert runs in a savepoint, so a refusal
-    by the one-live-nomination index leaves the transaction usable and the slot open.
+    registration_id: uuid.UUID
+    rank: int
+    score: int
+    score_breakdown: dict[str, Any]
+
+
+def nominate(session: OrmSession, *, shortlist: Shortlist, nominations: list[Nomination],
+             org: Organisation | None, reason: str) -> list[Nomination]:
+    """Put claimed registrations on a shortlist and make them nominated; returns those the database accepted.
+
+    The caller holds the registrations' row locks and saw them active. The inserts run in a savepoint, so a
+    refusal by the one-live-nomination index leaves the transaction usable; then each is tried on its own.
     """
+    if not nominations:
+        return []
     try:
         with session.begin_nested():
-            session.add(ShortlistCandidate(shortlist_id=shortlist.id, registration_id=registration_id, rank=rank,
-                                           score=score, score_breakdown=score_breakdown))
+            session.add_all([_candidate(shortlist, n) for n in nominations])
+        placed = nominations
     except IntegrityError:
-        return False
-    reg = session.execute(select(Registration).where(col(Registration.id) == registration_id)
-                          .with_for_update()).scalar_one()
-    if reg.status != RegistrationStatus.nominated.value:
-        move(session=session, record=reg, to=RegistrationStatus.nominated.value, moves=REGISTRATION_MOVES,
-             entity_type="registration", org=org, reason=reason)
-    return True
+        placed = []
+        for nomination in nominations:
+            try:
+                with session.begin_nested():
+                    session.add(_candidate(shortlist, nomination))
+                placed.append(nomination)
+            except IntegrityError:
+                continue
+    for nomination in placed:
+        reg = session.get(Registration, nomination.registration_id)  # loaded and locked by the claim
+        assert reg is not None
+        if reg.status != RegistrationStatus.nominated.value:
+            move(session=session, record=reg, to=RegistrationStatus.nominated.value, moves=REGISTRATION_MOVES,
+                 entity_type="registration", org=org, reason=reason)
+    return placed
+
+
+def _candidate(shortlist: Shortlist, nomination: Nomination) -> ShortlistCandidate:
+    return ShortlistCandidate(shortlist_id=shortlist.id, registration_id=nomination.registration_id,
+                              rank=nomination.rank, score=nomination.score,
+                              score_breakdown=nomination.score_breakdown)

@@ -26,7 +26,6 @@ import matching
 from matching.model import CATEGORIES
 from service.pool import versions
 from service.pool.docs import MatcherDoc, digest_of, doc_of
-from service.pool.models import RegistrationVersion
 from service.registrations.models import Registration, RegistrationStatus
 from service.shortlists.problem import CONTRACT_NEED, LOW_STIMULUS, SUPPORT
 
@@ -229,44 +228,30 @@ class RegistrationPool:
     # -- catching up -------------------------------------------------------------------------------------------
 
     def _catch_up(self, session: OrmSession, key: PoolKey) -> None:
-        upto = versions.current_seq(session)
-        if self._key is None or not self._still_valid(session, upto):
+        upto, marker_found = versions.current_seq_and_marker(session, self._marker)
+        # The database went back (a restore, or a test's rolled-back transaction): start again.
+        if self._key is None or upto < self._seq or not marker_found:
             self._cold_load(session, key, upto)
             return
         if key != self._key:
             self._rederive(key)
         if upto > self._seq:
-            for version in versions.versions_between(session, self._seq, upto):
+            caught = versions.versions_between(session, self._seq, upto)
+            for version in caught:
                 self._apply(version)
             self._seq = upto
-            self._set_marker(session)
-
-    def _still_valid(self, session: OrmSession, upto: int) -> bool:
-        # The database went back (a restore, or a test's rolled-back transaction): start again.
-        if upto < self._seq:
-            return False
-        if self._marker is None:
-            return True
-        seq, rid = self._marker
-        found = session.execute(select(RegistrationVersion.seq).where(
-            RegistrationVersion.seq == seq, RegistrationVersion.registration_id == rid)).first()  # type: ignore[arg-type]
-        return found is not None
-
-    def _set_marker(self, session: OrmSession) -> None:
-        if self._seq == 0:
-            self._marker = None
-            return
-        rid = session.execute(select(RegistrationVersion.registration_id)
-                              .where(RegistrationVersion.seq == self._seq).limit(1)).scalar_one_or_none()  # type: ignore[arg-type]
-        self._marker = (self._seq, rid) if rid is not None else None
+            if caught:
+                self._marker = (caught[-1].seq, caught[-1].registration_id)
 
     def _cold_load(self, session: OrmSession, key: PoolKey, upto: int) -> None:
         self.cold_loads += 1
         self._reset(key)
-        for version in versions.versions_as_of(session, upto, MATCHABLE):
-            self._apply(version)
+        loaded = versions.versions_as_of(session, upto, MATCHABLE)
+        self._add_many([(v.registration_id, v.seq, v.status, v.digest, v.doc) for v in loaded])
         self._seq = upto
-        self._set_marker(session)
+        newest = max(loaded, key=lambda v: v.seq, default=None)
+        # Any version would do as the marker; a registration that has since left still has its versions.
+        self._marker = (newest.seq, newest.registration_id) if newest is not None else None
 
     def _reset(self, key: PoolKey) -> None:
         self._key, self._entries, self._cols, self._prepared = key, {}, _Columns(), None
@@ -277,8 +262,7 @@ class RegistrationPool:
         # Waiting days, exemptions and ties depend on the day and the regions: derive every slot again.
         entries = sorted(self._entries.items(), key=lambda item: item[1].slot)
         self._reset(key)
-        for rid, entry in entries:
-            self._add(rid, entry.seq, entry.status, entry.digest, entry.doc)
+        self._add_many([(rid, e.seq, e.status, e.digest, e.doc) for rid, e in entries])
 
     def _apply(self, version: versions.Version) -> None:
         rid, entry = version.registration_id, self._entries.get(version.registration_id)
@@ -297,26 +281,40 @@ class RegistrationPool:
         self._add(rid, version.seq, version.status, version.digest, version.doc)
 
     def _add(self, rid: uuid.UUID, seq: int, status: str, digest: str, doc: MatcherDoc) -> None:
+        self._add_many([(rid, seq, status, digest, doc)])
+
+    def _add_many(self, items: list[tuple[uuid.UUID, int, str, str, MatcherDoc]]) -> None:
+        """Append one slot per version (a cold start appends them all at once)."""
         assert self._key is not None
-        cols, slot = self._cols, self._cols.n
-        cols.n += 1
-        for name, value in row_values(doc, self._key.reference).items():
-            arr = cols.values[name] = _grow(cols.values[name], cols.n)
-            arr[slot] = value
-        cols.radius = _grow(cols.radius, cols.n)
-        cols.radius[slot] = 0.0
-        for avoid in doc.avoid_nearby:
-            cols.radius[slot, CATEGORIES.index(avoid.category)] = avoid.radius_m
-        cols.ties = _grow(cols.ties, cols.n)
-        cols.ties[slot] = tie_years(doc, self._key.regions)
-        cols.alive, cols.active = _grow(cols.alive, cols.n), _grow(cols.active, cols.n)
-        cols.seq = _grow(cols.seq, cols.n)
-        cols.alive[slot], cols.active[slot], cols.seq[slot] = True, status == RegistrationStatus.active.value, seq
-        cols.ids.append(str(rid))
-        cols.avoid_areas += [(slot, code) for code in doc.avoid_areas]
-        cols.preferred += [(slot, code) for code in doc.preferred_municipalities]
-        cols.points += [(slot, p.lat, p.lon, p.radius_m) for p in doc.avoid_points]
-        self._entries[rid] = _Entry(slot=slot, seq=seq, status=status, digest=digest, doc=doc)
+        if not items:
+            return
+        cols, first = self._cols, self._cols.n
+        cols.n += len(items)
+        stop = cols.n
+        rows = [row_values(doc, self._key.reference) for _, _, _, _, doc in items]
+        for name in NUMERIC:
+            arr = cols.values[name] = _grow(cols.values[name], stop)
+            arr[first:stop] = [row[name] for row in rows]
+        cols.radius = _grow(cols.radius, stop)
+        cols.radius[first:stop] = 0.0
+        cols.ties = _grow(cols.ties, stop)
+        cols.alive, cols.active = _grow(cols.alive, stop), _grow(cols.active, stop)
+        cols.seq = _grow(cols.seq, stop)
+        cols.alive[first:stop] = True
+        cols.active[first:stop] = [status == RegistrationStatus.active.value for _, _, status, _, _ in items]
+        cols.seq[first:stop] = [seq for _, seq, _, _, _ in items]
+        for slot, (rid, seq, status, digest, doc) in enumerate(items, start=first):
+            for avoid in doc.avoid_nearby:
+                cols.radius[slot, CATEGORIES.index(avoid.category)] = avoid.radius_m
+            if doc.regional_ties:
+                cols.ties[slot] = tie_years(doc, self._key.regions)
+            else:
+                cols.ties[slot] = 0.0
+            cols.ids.append(str(rid))
+            cols.avoid_areas += [(slot, code) for code in doc.avoid_areas]
+            cols.preferred += [(slot, code) for code in doc.preferred_municipalities]
+            cols.points += [(slot, p.lat, p.lon, p.radius_m) for p in doc.avoid_points]
+            self._entries[rid] = _Entry(slot=slot, seq=seq, status=status, digest=digest, doc=doc)
         self._prepared = None
 
     # -- preparing ---------------------------------------------------------------------------------------------
@@ -405,16 +403,17 @@ def prepare(cols: _Columns, order: np.ndarray, key: PoolKey, figures: matching.F
     return Prepared(slots=order, registrations=regs, tables=tables, row_of={rid: i for i, rid in enumerate(ids)})
 
 
-_POOLS: "weakref.WeakKeyDictionary[Engine, RegistrationPool]" = weakref.WeakKeyDictionary()
+_POOLS: "weakref.WeakKeyDictionary[Any, RegistrationPool]" = weakref.WeakKeyDictionary()
 _POOLS_LOCK = threading.Lock()
 
 
 def pool_for(session: OrmSession) -> RegistrationPool:
-    """The pool of the database this session works on (one per engine, so per process and database)."""
+    """The pool of the database this session works on: one per connection pool, so per process and database."""
     bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    # Keyed on the connection pool, which an engine shares with its copies that only differ in options.
+    key = (bind if isinstance(bind, Engine) else bind.engine).pool
     with _POOLS_LOCK:
-        pool = _POOLS.get(engine)
+        pool = _POOLS.get(key)
         if pool is None:
-            pool = _POOLS[engine] = RegistrationPool()
+            pool = _POOLS[key] = RegistrationPool()
         return pool

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import bindparam, event, func, insert, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col
 
 from service.exemptions.models import Exemption
@@ -25,6 +26,16 @@ from service.registrations.models import Registration
 from service.shortlists.models import ShortlistCandidate
 
 CHANGED = "doorstroom.changed_registrations"
+# Of those, the ones whose matcher document may have changed (not only their status).
+DOC_CHANGED = "doorstroom.changed_documents"
+# Registrations this transaction has written a change to, so it holds their row locks.
+UPDATED = "doorstroom.updated_registrations"
+# Registrations claimed in this transaction (locked, and kept loaded until commit).
+CLAIMED = "doorstroom.claimed_registrations"
+# What the matcher reads of a registration row: a change to any other column cannot change its document.
+DOC_FIELDS = ("birth_year", "adults", "children_birth_years", "annual_income_cents", "support_intensity",
+              "low_stimulus", "needs_wheelchair", "needs_no_stairs", "contract", "ready_from", "waiting_since",
+              "created_at", "avoid_nearby", "avoid_areas", "avoid_points", "regional_ties", "preferred_municipalities")
 
 
 @dataclass(frozen=True)
@@ -38,29 +49,54 @@ class Version:
     doc: MatcherDoc
 
 
-def mark_changed(session: OrmSession, registration_ids: Iterable[uuid.UUID]) -> None:
+def mark_changed(session: OrmSession, registration_ids: Iterable[uuid.UUID], *, document: bool = True) -> None:
     """Record registrations whose matcher view may have changed (bulk statements call this themselves)."""
-    session.info.setdefault(CHANGED, set()).update(registration_ids)
+    ids = set(registration_ids)
+    session.info.setdefault(CHANGED, set()).update(ids)
+    if document:
+        session.info.setdefault(DOC_CHANGED, set()).update(ids)
 
 
 @event.listens_for(OrmSession, "before_flush")
 def _collect(session: OrmSession, _context: Any, _instances: Any) -> None:
-    ids = set()
-    for obj in (*session.new, *session.dirty):
+    status_only, document = set(), set()
+    for obj in session.new:
         if isinstance(obj, Registration):
-            ids.add(obj.id)
-        elif isinstance(obj, Exemption | ShortlistCandidate):
-            ids.add(obj.registration_id)
-    if ids:
-        mark_changed(session, ids)
+            document.add(obj.id)
+        elif isinstance(obj, Exemption):
+            document.add(obj.registration_id)
+        elif isinstance(obj, ShortlistCandidate):
+            status_only.add(obj.registration_id)
+    for obj in session.dirty:
+        if isinstance(obj, Registration):
+            if not session.is_modified(obj):
+                continue
+            session.info.setdefault(UPDATED, set()).add(obj.id)
+            state = inspect(obj)
+            fields = any(state.attrs[name].history.has_changes() for name in DOC_FIELDS)
+            (document if fields else status_only).add(obj.id)
+        elif isinstance(obj, Exemption):
+            document.add(obj.registration_id)
+        elif isinstance(obj, ShortlistCandidate):
+            status_only.add(obj.registration_id)
+    if document:
+        mark_changed(session, document)
+    if status_only:
+        mark_changed(session, status_only, document=False)
 
 
 @event.listens_for(OrmSession, "before_commit")
 def _stamp(session: OrmSession) -> None:
+    # A savepoint's release fires this too: number the changes once, when the whole transaction commits.
+    if session.in_nested_transaction():
+        return
     session.flush()
     ids = session.info.pop(CHANGED, None)
+    documents = session.info.pop(DOC_CHANGED, set())
     if ids:
-        record_versions(session, ids)
+        record_versions(session, ids, documents=documents)
+    session.info.pop(UPDATED, None)
+    session.info.pop(CLAIMED, None)
 
 
 @event.listens_for(OrmSession, "after_rollback")
@@ -68,7 +104,8 @@ def _forget(session: OrmSession) -> None:
     # A rolled-back savepoint may have held some of these changes; stamping a registration whose view did not
     # change is harmless (its document and status match the newest version, so nothing is written).
     if not session.in_transaction():
-        session.info.pop(CHANGED, None)
+        for key in (CHANGED, DOC_CHANGED, UPDATED, CLAIMED):
+            session.info.pop(key, None)
 
 
 def insert_ignoring_duplicates(session: OrmSession, table: Any, rows: list[dict[str, Any]],
@@ -81,32 +118,26 @@ def insert_ignoring_duplicates(session: OrmSession, table: Any, rows: list[dict[
     session.execute(maker(table).values(rows).on_conflict_do_nothing(index_elements=keys))
 
 
-def record_versions(session: OrmSession, registration_ids: Iterable[uuid.UUID]) -> int | None:
-    """Give every changed registration a new version under one new change number; returns it (None: no change)."""
+def record_versions(session: OrmSession, registration_ids: Iterable[uuid.UUID],
+                    documents: set[uuid.UUID] | None = None) -> int | None:
+    """Give every changed registration a new version under one new change number; returns it (None: no change).
+
+    `documents` names those whose matcher document may have changed (default: all). For the others only the
+    status can have changed: when their row is at hand, locked by this transaction's own update, their newest
+    document is reused without reading anything.
+    """
     ids = sorted(set(registration_ids))
     if not ids:
         return None
-    # Lock the registrations before the counter: whoever holds the counter then never waits for a row.
-    regs = list(session.execute(select(Registration).where(col(Registration.id).in_(ids))
-                                .order_by(col(Registration.id)).with_for_update()).scalars())
-    if not regs:
-        return None
-    exemptions: dict[uuid.UUID, list[Exemption]] = {}
-    for exemption in session.execute(select(Exemption).where(col(Exemption.registration_id).in_(ids))).scalars():
-        exemptions.setdefault(exemption.registration_id, []).append(exemption)
-    newest = {rid: (status, digest) for rid, status, digest in session.execute(
-        select(RegistrationVersion.registration_id, RegistrationVersion.status, RegistrationVersion.digest)
-        .join(Registration, (col(Registration.id) == col(RegistrationVersion.registration_id))
-              & (col(Registration.match_seq) == col(RegistrationVersion.seq)))
-        .where(col(RegistrationVersion.registration_id).in_(ids)))}
+    documents = set(ids) if documents is None else documents
+    known, rest = _status_only_rows(session, [rid for rid in ids if rid not in documents])
+    changed: list[tuple[Registration, str]] = [(reg, reg.match_digest) for reg in known
+                                               if reg.match_digest is not None]
+    rest += [reg.id for reg in known if reg.match_digest is None]
     blobs: dict[str, bytes] = {}
-    changed: list[tuple[Registration, str]] = []
-    for reg in regs:
-        data = doc_of(reg, exemptions.get(reg.id, [])).encode()
-        digest = digest_of(data)
-        if newest.get(reg.id) != (reg.status, digest):
-            blobs[digest] = data
-            changed.append((reg, digest))
+    full = sorted({*rest, *(rid for rid in ids if rid in documents)})
+    if full:
+        changed += _with_documents(session, full, blobs)
     if not changed:
         return None
     seq = session.execute(update(ChangeCounter).where(col(ChangeCounter.id) == 1)
@@ -115,12 +146,53 @@ def record_versions(session: OrmSession, registration_ids: Iterable[uuid.UUID]) 
                                ["digest"])
     session.execute(insert(RegistrationVersion), [
         {"registration_id": reg.id, "seq": seq, "status": reg.status, "digest": digest} for reg, digest in changed])
-    session.execute(update(Registration).where(col(Registration.id).in_([reg.id for reg, _ in changed]))
-                    .values(match_seq=seq).execution_options(synchronize_session=False))
-    for reg, _ in changed:
+    table = Registration.__table__  # type: ignore[attr-defined]
+    session.execute(update(table).where(table.c.id == bindparam("rid"))
+                    .values(match_seq=seq, match_digest=bindparam("digest")),
+                    [{"rid": reg.id, "digest": digest} for reg, digest in changed])
+    for reg, digest in changed:
         # Keep loaded objects in step without a reload (and without marking them dirty again).
-        reg.__dict__["match_seq"] = seq
+        reg.__dict__["match_seq"], reg.__dict__["match_digest"] = seq, digest
     return seq
+
+
+def _status_only_rows(session: OrmSession, ids: list[uuid.UUID]) -> tuple[list[Registration], list[uuid.UUID]]:
+    """The loaded registrations among `ids` that this transaction updated itself (so holds their row locks)."""
+    known: list[Registration] = []
+    rest: list[uuid.UUID] = []
+    for rid in ids:
+        reg = session.identity_map.get(identity_key(Registration, rid))
+        state = inspect(reg) if reg is not None else None
+        if state is not None and state.persistent and not state.expired and rid in session.info.get(UPDATED, ()):
+            known.append(reg)  # type: ignore[arg-type]
+        else:
+            rest.append(rid)
+    return known, rest
+
+
+def _with_documents(session: OrmSession, ids: list[uuid.UUID],
+                    blobs: dict[str, bytes]) -> list[tuple[Registration, str]]:
+    # Lock the registrations before the counter: whoever holds the counter then never waits for a row.
+    regs = list(session.execute(select(Registration).where(col(Registration.id).in_(ids))
+                                .order_by(col(Registration.id)).with_for_update()).scalars())
+    exemptions: dict[uuid.UUID, list[Exemption]] = {}
+    for exemption in session.execute(select(Exemption).where(col(Exemption.registration_id).in_(ids))).scalars():
+        exemptions.setdefault(exemption.registration_id, []).append(exemption)
+    newest = {rid: (status, digest) for rid, status, digest in session.execute(
+        select(RegistrationVersion.registration_id, RegistrationVersion.status, RegistrationVersion.digest)
+        .join(Registration, (col(Registration.id) == col(RegistrationVersion.registration_id))
+              & (col(Registration.match_seq) == col(RegistrationVersion.seq)))
+        .where(col(RegistrationVersion.registration_id).in_(ids)))}
+    changed: list[tuple[Registration, str]] = []
+    for reg in regs:
+        data = doc_of(reg, exemptions.get(reg.id, [])).encode()
+        digest = digest_of(data)
+        previous = newest.get(reg.id)
+        if previous != (reg.status, digest):
+            if previous is None or previous[1] != digest:  # a status change alone reuses the stored document
+                blobs[digest] = data
+            changed.append((reg, digest))
+    return changed
 
 
 def record_missing(session: Session) -> int:
@@ -134,6 +206,18 @@ def record_missing(session: Session) -> int:
 def current_seq(session: OrmSession) -> int:
     """The newest change number that has committed (or this transaction's own)."""
     return int(session.execute(select(ChangeCounter.value).where(col(ChangeCounter.id) == 1)).scalar_one())
+
+
+def current_seq_and_marker(session: OrmSession, marker: tuple[int, uuid.UUID] | None) -> tuple[int, bool]:
+    """The newest change number, and whether the version `marker` names is still there (one round trip)."""
+    if marker is None:
+        return current_seq(session), True
+    seq, rid = marker
+    still = (select(func.count()).select_from(RegistrationVersion)
+             .where(col(RegistrationVersion.seq) == seq, col(RegistrationVersion.registration_id) == rid)
+             .scalar_subquery())
+    value, found = session.execute(select(ChangeCounter.value, still).where(col(ChangeCounter.id) == 1)).one()
+    return int(value), bool(found)
 
 
 def _versions(session: OrmSession, query: Any) -> list[Version]:

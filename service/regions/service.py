@@ -3,8 +3,10 @@
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, delete, select
 
 from service.audit import service as audit
@@ -91,8 +93,17 @@ def _view(*, session: Session, region: Region) -> RegionView:
 
 
 def list_regions(*, session: Session) -> list[RegionView]:
-    """All regions by code."""
-    return [_view(session=session, region=r) for r in session.exec(select(Region).order_by(col(Region.code)))]
+    """All regions by code (three queries whatever the number of regions: every offer reads them)."""
+    regions = list(session.exec(select(Region).order_by(col(Region.code))))
+    members: dict[str, list[str]] = {}
+    for link in session.exec(select(RegionMunicipality).order_by(col(RegionMunicipality.municipality_code))):
+        members.setdefault(link.region_code, []).append(link.municipality_code)
+    current = {(r.code, r.policy_version) for r in regions}
+    policies = {(v.region_code, v.version): v.policy for v in session.exec(select(RegionPolicyVersion).where(
+        tuple_(col(RegionPolicyVersion.region_code), col(RegionPolicyVersion.version)).in_(list(current))))
+                } if current else {}
+    return [RegionView(region=r, municipality_codes=members.get(r.code, []),
+                       policy=Policy.model_validate(policies[(r.code, r.policy_version)])) for r in regions]
 
 
 def policy_history(*, session: Session, code: str) -> list[RegionPolicyVersion]:
@@ -145,9 +156,12 @@ def upload_vulnerability(*, session: Session, org: Organisation, text: str) -> t
     return len(scores), rejected
 
 
-def vulnerability_scores(*, session: Session) -> dict[str, int]:
-    """Neighbourhood code -> vulnerability score."""
-    return {s.code: s.vulnerability for s in session.exec(select(NeighbourhoodScore))}
+def vulnerability_scores(*, session: Session, codes: Iterable[str] | None = None) -> dict[str, int]:
+    """Neighbourhood code -> vulnerability score (of the given neighbourhoods only, when named)."""
+    query = select(NeighbourhoodScore)
+    if codes is not None:
+        query = query.where(col(NeighbourhoodScore.code).in_(sorted(set(codes))))
+    return {s.code: s.vulnerability for s in session.exec(query)}
 
 
 def policy_for_municipality(*, session: Session, code: str) -> Policy:

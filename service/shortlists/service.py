@@ -6,6 +6,7 @@ costs a retry, never a wrong candidate or a failed offer.
 """
 
 import json
+import logging
 import uuid
 import zlib
 from dataclasses import dataclass
@@ -14,16 +15,18 @@ from time import perf_counter
 from typing import Any
 
 import numpy as np
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import matching
 from service.audit import service as audit
+from service.db import READ_ONLY
 from service.dwellings.models import Dwelling, DwellingStatus
 from service.errors import NotFound
 from service.figures import housing_figures
 from service.organisations.models import Organisation
 from service.pool import versions
-from service.pool.claim import claim_rows, nominate
+from service.pool.claim import Nomination, claim_rows, nominate
 from service.pool.pool import PoolKey, PoolView, Regions, RegistrationPool, pool_for
 from service.registrations.models import Registration, RegistrationStatus
 from service.shortlists import snapshot
@@ -38,6 +41,7 @@ from service.shortlists.problem import build_problem, dwellings_of, policy_of
 from service.sqltypes import utcnow
 from service.workflow.states import CANDIDATE_MOVES, REGISTRATION_MOVES, CandidateStatus, move
 
+log = logging.getLogger("doorstroom.pool")
 # Every solve is bounded in time and seeded, so the same inputs give the same shortlists.
 DEFAULT_ROUND_SECONDS = 10.0
 RANDOM_SEED = 20261122
@@ -118,8 +122,10 @@ def _problem(view_regs: matching.Registrations, dwelling_rows: list[dict[str, An
                             recent_placements=context["recent_placements"], rejected_pairs=pairs)
 
 
-def _context(session: Session) -> Context:
-    return Context(snapshot.context(session=session, reference=utcnow().date()))
+def _context(session: Session, dwellings: list[Dwelling] | None = None) -> Context:
+    """The context of a run; of an instant run only its dwelling's neighbourhood scores and placements."""
+    neighbourhoods = None if dwellings is None else [d.neighbourhood_code for d in dwellings]
+    return Context(snapshot.context(session=session, reference=utcnow().date(), neighbourhoods=neighbourhoods))
 
 
 def _view(session: Session, context: Context, *, exact: bool = False) -> PoolView:
@@ -212,7 +218,7 @@ def evaluate_pair(*, session: Session, dwelling: Dwelling, registration: Registr
     usable, _skipped = _matchable([dwelling])
     if not usable:
         return PairCheck(failed_rules=["AFFORDABILITY"], score=0, score_breakdown={})
-    context = _context(session)
+    context = _context(session, [dwelling])
     single = RegistrationPool.single(session, context.key(), registration, housing_figures(), DEFAULT_POLICY)
     rows = snapshot.dwelling_rows(session=session, dwellings=usable)
     rejected = snapshot.rejected_pairs(session=session, dwelling_ids=[dwelling.id])
@@ -225,13 +231,26 @@ def evaluate_pair(*, session: Session, dwelling: Dwelling, registration: Registr
     return PairCheck(failed_rules=[code for code, n in shortlist.excluded.items() if n], score=0, score_breakdown={})
 
 
-def shortlist_new_dwelling(*, session: Session, dwelling: Dwelling) -> Shortlist:
-    """Propose a shortlist for one newly offered dwelling among registrations on no other open shortlist."""
+def warm_pool(engine: Engine) -> None:
+    """Prepare this worker's pool before the first offer needs it (a cold start reads every registration)."""
+    started = perf_counter()
+    with Session(engine.execution_options(**{READ_ONLY: True})) as session:
+        view = _view(session, _context(session))
+        session.rollback()
+    log.info("registration pool prepared", extra={"registrations": int(view.members.sum()),
+                                                   "seconds": round(perf_counter() - started, 2)})
+
+
+def shortlist_new_dwelling(*, session: Session, dwelling: Dwelling, first: bool = False) -> Shortlist:
+    """Propose a shortlist for one dwelling among registrations on no other open shortlist.
+
+    `first`: the dwelling was offered just now, so nobody can have been rejected for it or declined it yet.
+    """
     started = perf_counter()
     usable, skipped = _matchable([dwelling])
-    context = _context(session)
+    context = _context(session, [dwelling])
     rows = snapshot.dwelling_rows(session=session, dwellings=usable)
-    rejected = snapshot.rejected_pairs(session=session, dwelling_ids=[dwelling.id]) if usable else []
+    rejected = [] if first or not usable else snapshot.rejected_pairs(session=session, dwelling_ids=[dwelling.id])
     if not usable:
         run = _store_run(session=session, kind=RunKind.instant, org=None, context=context, dwelling_rows=rows,
                          rejected=rejected, solved=None, seconds={"load": perf_counter() - started}, skipped=skipped)
@@ -299,8 +318,7 @@ def _store_run(*, session: Session, kind: RunKind, org: Organisation | None, con
         policy_versions={r["code"]: r["policy_version"] for r in context.doc["regions"]},
         skipped=skipped, inputs=inputs.encode(), as_of_seq=inputs.as_of_seq,
     )
-    session.add(run)
-    session.flush()
+    session.add(run)  # flushed with the shortlists that refer to it
     return run
 
 
@@ -342,19 +360,27 @@ def _apply(*, session: Session, run: MatchingRun, result: matching.MatchResult,
                               policy_version=policy_versions.get(dwelling.municipality_code),
                               excluded=dict(proposal.excluded), eligible_count=proposal.eligible_count)
         session.add(shortlist)
-        session.flush()
-        placed = 0
-        for candidate in proposal.candidates:
-            if nominate(session, shortlist=shortlist, registration_id=uuid.UUID(candidate.registration_id),
-                        rank=placed + 1, score=candidate.score, score_breakdown=dict(candidate.score_breakdown),
-                        org=None, reason="nominated by the matcher"):
-                placed += 1
+        placed = nominate(session, shortlist=shortlist, org=None, reason="nominated by the matcher", nominations=[
+            Nomination(registration_id=uuid.UUID(c.registration_id), rank=c.rank, score=c.score,
+                       score_breakdown=dict(c.score_breakdown)) for c in proposal.candidates])
+        if len(placed) < len(proposal.candidates):
+            # Only a path that nominated without claiming can cause a refusal; the ranks stay without gaps.
+            for rank, nomination in enumerate(sorted(placed, key=lambda n: n.rank), start=1):
+                _rerank(session, shortlist, nomination.registration_id, rank)
         target = DwellingStatus.shortlisted if placed else DwellingStatus.offered
         _move_dwelling(session=session, dwelling=dwelling, status=target, run=run,
                        reason="shortlist proposed" if placed else "no eligible candidates")
         stored.append(shortlist)
     session.flush()
     return stored
+
+
+def _rerank(session: Session, shortlist: Shortlist, registration_id: uuid.UUID, rank: int) -> None:
+    candidate = session.exec(select(ShortlistCandidate).where(ShortlistCandidate.shortlist_id == shortlist.id,
+                                                              ShortlistCandidate.registration_id == registration_id)
+                             ).one()
+    candidate.rank = rank
+    session.add(candidate)
 
 
 def _blocked_shortlist(*, session: Session, run: MatchingRun, dwelling: Dwelling, reason: str) -> Shortlist:

@@ -6,6 +6,7 @@ reproduced and explained later from exactly what the matcher saw.
 
 import json
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -63,12 +64,19 @@ def registration_rows(
     ]
 
 
-def context(*, session: Session, reference: date) -> dict[str, Any]:
-    """Regions with their current policies, neighbourhood scores and recent placements."""
+def context(*, session: Session, reference: date, neighbourhoods: Iterable[str] | None = None) -> dict[str, Any]:
+    """Regions with their current policies, neighbourhood scores and recent placements.
+
+    Scores and placements only of `neighbourhoods` when named (an instant run reads only its dwelling's).
+    """
     regions = regions_service.list_regions(session=session)
     since = datetime.combine(reference - timedelta(days=RECENT_PLACEMENT_DAYS), time(), tzinfo=UTC)
-    let = session.exec(select(Dwelling.neighbourhood_code).where(
-        Dwelling.status == DwellingStatus.let.value, col(Dwelling.updated_at) >= since)).all()
+    query = select(Dwelling.neighbourhood_code).where(Dwelling.status == DwellingStatus.let.value,
+                                                      col(Dwelling.updated_at) >= since)
+    if neighbourhoods is not None:
+        neighbourhoods = sorted(set(neighbourhoods))
+        query = query.where(col(Dwelling.neighbourhood_code).in_(neighbourhoods))
+    let = session.exec(query).all()
     recent: dict[str, int] = {}
     for code in let:
         recent[code] = recent.get(code, 0) + 1
@@ -77,7 +85,7 @@ def context(*, session: Session, reference: date) -> dict[str, Any]:
         "regions": [{"code": v.region.code, "policy_version": v.region.policy_version,
                      "municipality_codes": v.municipality_codes, "policy": v.policy.model_dump(mode="json")}
                     for v in regions],
-        "vulnerability": regions_service.vulnerability_scores(session=session),
+        "vulnerability": regions_service.vulnerability_scores(session=session, codes=neighbourhoods),
         "recent_placements": recent,
     }
 

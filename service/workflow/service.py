@@ -118,8 +118,9 @@ def replace(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, regi
     move_candidate(session, candidate, CandidateStatus.replaced, org, dwelling.id, reason)
     move_registration(session, candidate.registration_id, RegistrationStatus.active, org, "replaced")
     # The replacement's row lock is held and it is active: this is the claim, nominated like any other.
-    if not claim.nominate(session, shortlist=shortlist, registration_id=replacement.id, rank=candidate.rank,
-                          score=proposal.score, score_breakdown=proposal.score_breakdown, org=org, reason=reason):
+    if not claim.nominate(session, shortlist=shortlist, org=org, reason=reason, nominations=[claim.Nomination(
+            registration_id=replacement.id, rank=candidate.rank, score=proposal.score,
+            score_breakdown=proposal.score_breakdown)]):
         raise Conflict("the replacement was nominated elsewhere meanwhile", current_state="nominated")
     session.flush()
     return shortlist

@@ -1,5 +1,5 @@
-"""The committing application of the workflow tests, for races on nominations."""
+"""The workflow tests' fixtures, for races on nominations and for the pool."""
 
-from tests.service.workflow.conftest import committing
+from tests.service.workflow.conftest import committing, world
 
-__all__ = ["committing"]
+__all__ = ["committing", "world"]

@@ -1,0 +1,97 @@
+"""The prepared registration pool: what it proposes equals a fresh build, and runs replay after later changes.
+
+Replaying a run rebuilds the registrations it saw from their versions (a cold build); the worker's pool served
+the run warm, caught up change by change. A replay that is identical therefore shows both that the stored inputs
+are exact and that the warm pool proposed what a fresh one would have.
+"""
+
+import random
+from datetime import timedelta
+
+from tests import factories
+from tests.service.helpers import if_match
+from tests.service.workflow.flow import DWELLING_AT, TODAY, World
+
+UNTIL = (TODAY + timedelta(days=180)).isoformat()
+
+
+def _run_of(w: World, dwelling_id: str) -> str:
+    return w.shortlist(dwelling_id)["run_id"]
+
+
+def _replay(w: World, run_id: str) -> dict:
+    replayed = w.coordinator.post(f"/v1/matching-rounds/{run_id}/replay")
+    assert replayed.status_code == 200, replayed.text
+    return replayed.json()
+
+
+def _patch(w: World, registration_id: str, **changes) -> None:  # type: ignore[no-untyped-def]
+    version = w.care.get(f"/v1/registrations/{registration_id}").json()["version"]
+    patched = w.care.patch(f"/v1/registrations/{registration_id}", headers=if_match(version), json=changes)
+    assert patched.status_code == 200, patched.text
+
+
+def test_an_instant_run_and_a_round_replay_identically_after_the_registrations_changed(world: World):
+    w = world
+    free = [w.register() for _ in range(7)]
+    first = w.offer()
+    instant_run = _run_of(w, first)
+    assert w.ranked(first) == free[:3]
+
+    # Afterwards: a nominee leaves, a free client changes, a newcomer waits longest of all.
+    withdrawn = w.care.post(f"/v1/registrations/{free[0]}/withdraw", json={"reason": "found a home"})
+    assert withdrawn.status_code == 200, withdrawn.text
+    _patch(w, free[4], accessibility={"wheelchair": True, "no_stairs": True})
+    newcomer = w.register()
+    w.ok(w.coordinator.put(f"/v1/registrations/{newcomer}/waiting-since",
+                           json={"waiting_since": "2020-01-01T00:00:00Z", "reason": "imported list"}))
+
+    assert _replay(w, instant_run) == {"run_id": instant_run, "identical": True, "differing_dwellings": []}
+
+    second = w.offer()
+    assert w.ranked(second)[0] == newcomer and free[4] not in w.ranked(second)
+    round_run = w.round()["id"]
+    _patch(w, free[5], accessibility={"wheelchair": True, "no_stairs": True})
+    w.register()
+    w.pause(free[6])
+
+    assert _replay(w, round_run)["identical"] is True
+    assert _replay(w, instant_run)["identical"] is True
+
+
+def test_a_warm_pool_proposes_what_a_fresh_build_would_after_many_kinds_of_change(world: World):
+    w = world
+    rng = random.Random(20261202)
+    registrations = [w.register() for _ in range(8)]
+    dwellings: list[str] = []
+    for step in range(24):
+        action = rng.choice(("register", "patch", "exempt", "pause", "waiting", "offer", "offer", "withdraw"))
+        target = rng.choice(registrations)
+        status = w.registration_status(target)
+        if action == "register":
+            registrations.append(w.register(**rng.choice(({}, {"low_stimulus": "preferred"},
+                                                          {"contract": "regular_only"}))))
+        elif action == "patch" and status in ("active", "nominated"):
+            _patch(w, target, accessibility={"wheelchair": rng.random() < 0.5, "no_stairs": False})
+        elif action == "exempt" and status in ("active", "nominated"):
+            w.coordinator.post(f"/v1/registrations/{target}/exemptions", json={
+                "kind": "urgency", "rules_lifted": [], "reason": "eviction date set", "valid_until": UNTIL})
+        elif action == "pause" and status in ("active", "nominated"):
+            w.ok(w.pause(target))
+        elif action == "waiting" and status in ("active", "nominated"):
+            since = (TODAY - timedelta(days=rng.randrange(1, 3000))).isoformat() + "T00:00:00Z"
+            w.ok(w.coordinator.put(f"/v1/registrations/{target}/waiting-since",
+                                   json={"waiting_since": since, "reason": "imported list"}))
+        elif action == "withdraw" and dwellings:
+            w.withdraw(rng.choice(dwellings))
+        elif action == "offer":
+            offered = w.corporation.post("/v1/dwellings", json=factories.dwelling(
+                location=DWELLING_AT, available_from=TODAY.isoformat(), bare_rent=rng.choice(("650.00", "880.00"))))
+            assert offered.status_code == 201, offered.text
+            dwellings.append(offered.json()["id"])
+        if dwellings and step % 4 == 3:
+            w.round()
+    assert dwellings
+    runs = {_run_of(w, d) for d in dwellings}
+    for run_id in runs:
+        assert _replay(w, run_id)["identical"] is True, run_id
