@@ -6,7 +6,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.organisations.models import ApiKey, Organisation, OrganisationKind
 
@@ -51,12 +51,16 @@ def organisation_for_key(*, session: Session, api_key: str) -> Organisation | No
     parts = api_key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_SCHEME:
         return None
-    key = session.exec(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
-    if key is None or key.revoked_at is not None:
+    # One query for key and organisation: every request pays for it.
+    found = session.exec(select(ApiKey, Organisation)
+                         .join(Organisation, col(Organisation.id) == col(ApiKey.organisation_id))
+                         .where(ApiKey.prefix == parts[1])).first()
+    if found is None:
         return None
-    if not hmac.compare_digest(key.key_hash, _hash_key(api_key)):
+    key, organisation = found
+    if key.revoked_at is not None or not hmac.compare_digest(key.key_hash, _hash_key(api_key)):
         return None
-    return session.get(Organisation, key.organisation_id)
+    return organisation
 
 
 def get_organisation(*, session: Session, organisation_id: uuid.UUID) -> Organisation | None:

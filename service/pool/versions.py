@@ -146,10 +146,16 @@ def record_versions(session: OrmSession, registration_ids: Iterable[uuid.UUID],
                                ["digest"])
     session.execute(insert(RegistrationVersion), [
         {"registration_id": reg.id, "seq": seq, "status": reg.status, "digest": digest} for reg, digest in changed])
-    table = Registration.__table__  # type: ignore[attr-defined]
-    session.execute(update(table).where(table.c.id == bindparam("rid"))
-                    .values(match_seq=seq, match_digest=bindparam("digest")),
-                    [{"rid": reg.id, "digest": digest} for reg, digest in changed])
+    # A status change keeps the document: those rows get their new number in one statement.
+    same = [reg.id for reg, digest in changed if reg.match_digest == digest]
+    if same:
+        session.execute(update(Registration).where(col(Registration.id).in_(same)).values(match_seq=seq)
+                        .execution_options(synchronize_session=False))
+    moved = [{"rid": reg.id, "digest": digest} for reg, digest in changed if reg.match_digest != digest]
+    if moved:
+        table = Registration.__table__  # type: ignore[attr-defined]
+        session.execute(update(table).where(table.c.id == bindparam("rid"))
+                        .values(match_seq=seq, match_digest=bindparam("digest")), moved)
     for reg, digest in changed:
         # Keep loaded objects in step without a reload (and without marking them dirty again).
         reg.__dict__["match_seq"], reg.__dict__["match_digest"] = seq, digest
