@@ -4,14 +4,11 @@ The snapshot is the single input of `problem.build_problem` and is stored with e
 reproduced and explained later from exactly what the matcher saw.
 """
 
-import json
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Text, cast
 from sqlmodel import Session, col, select
 
 from service.dwellings.models import Dwelling, DwellingStatus
@@ -105,30 +102,14 @@ def registrations_on_open_shortlists(*, session: Session, statuses: set[str] | N
     return set(rows)
 
 
-# What the matcher reads of a registration; loading just these columns (not ORM objects) keeps an instant
-# shortlist against tens of thousands of registrations fast.
-MATCHER_FIELDS = ("id", "status", "created_at", "waiting_since", "ready_from", "children_birth_years",
-                  *REGISTRATION_COLUMNS)
+def matchable_registrations(*, session: Session) -> list[Registration]:
+    """Registrations that could be matched (active, or nominated on a shortlist not yet published).
 
-
-JSON_LIST_FIELDS = {"children_birth_years", "avoid_nearby", "avoid_areas", "avoid_points", "regional_ties",
-                    "preferred_municipalities"}
-
-
-def _json_list(text: str) -> list[Any]:
-    # Most of these lists are empty; skipping the parser for them halves the load time.
-    return [] if text == "[]" else json.loads(text)
-
-
-def matchable_registrations(*, session: Session) -> list[SimpleNamespace]:
-    """Registrations that could be matched (active, or nominated on a shortlist not yet published)."""
+    Whole rows: what-if reads them once per question; offers read the prepared pool (service.pool) instead.
+    """
     statuses = [RegistrationStatus.active.value, RegistrationStatus.nominated.value]
-    columns = [cast(getattr(Registration, name), Text).label(name) if name in JSON_LIST_FIELDS
-               else getattr(Registration, name) for name in MATCHER_FIELDS]
-    rows = session.exec(select(*columns).where(col(Registration.status).in_(statuses))  # type: ignore[call-overload]
-                        .order_by(col(Registration.created_at), col(Registration.id)))
-    return [SimpleNamespace(**{name: _json_list(value) if name in JSON_LIST_FIELDS else value
-                               for name, value in row._mapping.items()}) for row in rows]
+    return list(session.exec(select(Registration).where(col(Registration.status).in_(statuses))
+                             .order_by(col(Registration.created_at), col(Registration.id))))
 
 
 # A client who declined a dwelling, or let its offer lapse, is not proposed for that same dwelling again.
