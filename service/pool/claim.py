@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from service.organisations.models import Organisation
 from service.pool import versions
@@ -33,7 +32,7 @@ class Claim:
     taken: tuple[int, ...]
 
 
-def claim_rows(session: OrmSession, view: PoolView, rows: list[int]) -> Claim:
+def claim_rows(session: Session, view: PoolView, rows: list[int]) -> Claim:
     """Lock and check the registrations of these view rows; the won ones stay locked until commit."""
     if not rows:
         return Claim(won=(), lost=(), taken=())
@@ -67,7 +66,7 @@ class Nomination:
     score_breakdown: dict[str, Any]
 
 
-def nominate(session: OrmSession, *, shortlist: Shortlist, nominations: list[Nomination],
+def nominate(session: Session, *, shortlist: Shortlist, nominations: list[Nomination],
              org: Organisation | None, reason: str) -> list[Nomination]:
     """Put claimed registrations on a shortlist and make them nominated; returns those the database accepted.
 

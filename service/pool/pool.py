@@ -342,15 +342,14 @@ class RegistrationPool:
         twin = RegistrationPool()
         twin._reset(key)
         keep = {str(rid) for rid, _, _ in extra}
-        for row, rid in enumerate(prepared.registrations.ids):
-            if members[row] and rid not in keep:
-                entry = self._entries.get(uuid.UUID(rid))
-                doc = entry.doc if entry is not None else None
-                if doc is not None:
+        for row, row_id in enumerate(prepared.registrations.ids):
+            if members[row] and row_id not in keep:
+                entry = self._entries.get(uuid.UUID(row_id))
+                if entry is not None:
                     status = RegistrationStatus.active.value if available[row] else RegistrationStatus.nominated.value
-                    twin._add(uuid.UUID(rid), int(row_seq[row]), status, "", doc)
-        for rid, status, doc in extra:
-            twin._add(rid, 0, status, "", doc)
+                    twin._add(uuid.UUID(row_id), int(row_seq[row]), status, "", entry.doc)
+        for registration_id, own_status, doc in extra:
+            twin._add(registration_id, 0, own_status, "", doc)
         built = twin._prepared_tables(figures, default_policy)
         cols = twin._cols
         return built, cols.alive[built.slots].copy(), cols.active[built.slots].copy(), cols.seq[built.slots].copy()

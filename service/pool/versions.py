@@ -185,7 +185,8 @@ def _with_documents(session: OrmSession, ids: list[uuid.UUID],
     for exemption in session.execute(select(Exemption).where(col(Exemption.registration_id).in_(ids))).scalars():
         exemptions.setdefault(exemption.registration_id, []).append(exemption)
     newest = {rid: (status, digest) for rid, status, digest in session.execute(
-        select(RegistrationVersion.registration_id, RegistrationVersion.status, RegistrationVersion.digest)
+        select(col(RegistrationVersion.registration_id), col(RegistrationVersion.status),
+               col(RegistrationVersion.digest))
         .join(Registration, (col(Registration.id) == col(RegistrationVersion.registration_id))
               & (col(Registration.match_seq) == col(RegistrationVersion.seq)))
         .where(col(RegistrationVersion.registration_id).in_(ids)))}
@@ -203,7 +204,7 @@ def _with_documents(session: OrmSession, ids: list[uuid.UUID],
 
 def record_missing(session: Session) -> int:
     """Versions for registrations that have none (stored before versions existed, or inserted in bulk)."""
-    ids = list(session.execute(select(Registration.id).where(col(Registration.match_seq) == 0)).scalars())
+    ids = list(session.execute(select(col(Registration.id)).where(col(Registration.match_seq) == 0)).scalars())
     for start in range(0, len(ids), 2000):
         record_versions(session, ids[start:start + 2000])
     return len(ids)
@@ -211,7 +212,7 @@ def record_missing(session: Session) -> int:
 
 def current_seq(session: OrmSession) -> int:
     """The newest change number that has committed (or this transaction's own)."""
-    return int(session.execute(select(ChangeCounter.value).where(col(ChangeCounter.id) == 1)).scalar_one())
+    return int(session.execute(select(col(ChangeCounter.value)).where(col(ChangeCounter.id) == 1)).scalar_one())
 
 
 def current_seq_and_marker(session: OrmSession, marker: tuple[int, uuid.UUID] | None) -> tuple[int, bool]:
@@ -222,7 +223,7 @@ def current_seq_and_marker(session: OrmSession, marker: tuple[int, uuid.UUID] | 
     still = (select(func.count()).select_from(RegistrationVersion)
              .where(col(RegistrationVersion.seq) == seq, col(RegistrationVersion.registration_id) == rid)
              .scalar_subquery())
-    value, found = session.execute(select(ChangeCounter.value, still).where(col(ChangeCounter.id) == 1)).one()
+    value, found = session.execute(select(col(ChangeCounter.value), still).where(col(ChangeCounter.id) == 1)).one()
     return int(value), bool(found)
 
 
@@ -238,8 +239,8 @@ def _versions(session: OrmSession, query: Any) -> list[Version]:
     return out
 
 
-VERSION_COLUMNS = (RegistrationVersion.registration_id, RegistrationVersion.seq, RegistrationVersion.status,
-                   RegistrationVersion.digest, ContentBlob.data)
+VERSION_COLUMNS = (col(RegistrationVersion.registration_id), col(RegistrationVersion.seq),
+                   col(RegistrationVersion.status), col(RegistrationVersion.digest), col(ContentBlob.data))
 
 
 def versions_between(session: OrmSession, after: int, upto: int) -> list[Version]:
@@ -278,4 +279,4 @@ def store_blob(session: OrmSession, data: bytes) -> str:
 
 def load_blob(session: OrmSession, digest: str) -> bytes | None:
     """The bytes stored under a digest, if any."""
-    return session.execute(select(ContentBlob.data).where(col(ContentBlob.digest) == digest)).scalar_one_or_none()
+    return session.execute(select(col(ContentBlob.data)).where(col(ContentBlob.digest) == digest)).scalar_one_or_none()
