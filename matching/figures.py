@@ -37,10 +37,6 @@ class HousingFigures:
             return self.income_limit_pension_multi
         return self.income_limit_multi
 
-    def rent_ceiling(self, persons: int) -> int:
-        """Return the rent ceiling for a household size: low for 1-2 persons, high for 3+."""
-        return self.rent_ceiling_low if persons <= 2 else self.rent_ceiling_high
-
 
 @dataclass(frozen=True)
 class FiguresTable:

@@ -45,9 +45,8 @@ CONTRACT_REGULAR_ONLY: Final = 2
 LOW_STIMULUS_NOT_NEEDED: Final = 0
 LOW_STIMULUS_PREFERRED: Final = 1
 LOW_STIMULUS_REQUIRED: Final = 2
-# Registration `support_intensity`; medium and up counts against the neighbourhood cap.
-SUPPORT_NONE: Final = 0
-SUPPORT_LIGHT: Final = 1
+# Registration `support_intensity` (0 none, 1 light, 2 medium, 3 intensive); medium and up counts against the
+# neighbourhood cap.
 SUPPORT_MEDIUM: Final = 2
 SUPPORT_INTENSIVE: Final = 3
 HIGH_SUPPORT_MIN: Final = SUPPORT_MEDIUM

@@ -105,7 +105,6 @@ class RegistrationTables:
         order = np.lexsort((np.arange(n), regs.registered_at, -regs.waiting_days))
         self.tb_rank = np.empty(n, np.int64)
         self.tb_rank[order] = np.arange(n)
-        self.tb_order = order
         self.base = np.stack([self._base_score(p) for p in self.slots]) if n else np.zeros((len(self.slots), 0),
                                                                                             np.int64)
         self.avoid_area_regs = _group_codes(regs.avoid_areas, check=True)
@@ -183,7 +182,6 @@ class DwellingTables:
         n_regions = len(problem.policies)
         self.slot = np.where(dws.region_index < 0, n_regions, dws.region_index).astype(np.int64)
         slots = rg.slots
-        self.policy_of_slot = slots
 
         def per_dwelling(values: list[float]) -> np.ndarray:
             """Spread one value per policy slot over the dwellings of that slot."""
@@ -276,27 +274,3 @@ class DwellingTables:
             blocks.append(Block(np.sort(order[start:stop]), int(slot), int(year)))
             start = stop
         return tuple(blocks)
-
-    def blocks_for(self, rows: IntArray) -> tuple[Block, ...]:
-        """Return homogeneous blocks covering exactly the given dwelling rows."""
-        out: list[Block] = []
-        rows = np.asarray(rows, np.int64)
-        if len(rows) == 0:
-            return ()
-        key = self.slot[rows] * 10_000 + self.year[rows]
-        for k in np.unique(key):
-            sel = rows[key == k]
-            out.append(Block(np.sort(sel), int(self.slot[sel[0]]), int(self.year[sel[0]])))
-        return tuple(out)
-
-
-def select(arr: np.ndarray, cols: IntArray | None) -> np.ndarray:
-    """Return arr restricted to registration columns (last axis); all of it when cols is None."""
-    return arr if cols is None else arr[..., cols]
-
-
-def mask_of(n: int, index: IntArray) -> BoolArray:
-    """Return a length-n boolean mask that is True at `index`."""
-    out = np.zeros(n, np.bool_)
-    out[index] = True
-    return out

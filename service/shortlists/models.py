@@ -28,8 +28,6 @@ class ShortlistStatus(StrEnum):
     closed = "closed"
 
 
-OPEN_SHORTLIST_STATUSES = {ShortlistStatus.proposed.value, ShortlistStatus.published.value}
-
 
 class MatchingRun(SQLModel, table=True):
     """One call of the matcher: its figures, and its inputs stored so the result can be reproduced."""

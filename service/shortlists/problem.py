@@ -1,7 +1,6 @@
 """Turning a snapshot into the matcher's `Problem` (NumPy arrays and frozen dataclasses)."""
 
 from dataclasses import fields
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -118,8 +117,3 @@ def _pairs(dwellings: list[dict[str, Any]], registrations: list[dict[str, Any]],
     d_index = {d["id"]: i for i, d in enumerate(dwellings)}
     r_index = {r["id"]: i for i, r in enumerate(registrations)}
     return tuple((d_index[d], r_index[r]) for d, r in pairs if d in d_index and r in r_index)
-
-
-def reference_date(context: dict[str, Any]) -> date:
-    """The date a snapshot was taken on (waiting days count up to it)."""
-    return date.fromisoformat(context["reference_date"])
