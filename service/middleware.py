@@ -2,8 +2,8 @@
 
 import logging
 import re
-import time
 import uuid
+from time import perf_counter
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,7 +28,7 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         set_request_id(request_id)
-        started = time.perf_counter()
+        started = perf_counter()
         status_code = 500
 
         async def send_with_id(message: Message) -> None:
@@ -48,7 +48,7 @@ class RequestIdMiddleware:
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "duration_ms": round((perf_counter() - started) * 1000, 1),
                     "organisation_id": state.get("organisation_id"),
                 },
             )

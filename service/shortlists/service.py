@@ -105,7 +105,8 @@ def _matchable(dwellings: list[Dwelling]) -> tuple[list[Dwelling], dict[str, str
     return [d for d in dwellings if str(d.id) not in skipped], skipped
 
 
-def _params(seconds: float) -> matching.SolveParams:
+def solve_params(seconds: float) -> matching.SolveParams:
+    """Every solve's settings: bounded in time, seeded, one worker."""
     # One worker: CP-SAT (used when a neighbourhood cap is on) is only reproducible single-threaded.
     return matching.SolveParams(max_time_in_seconds=seconds, random_seed=RANDOM_SEED, num_workers=1)
 
@@ -162,7 +163,8 @@ def _solve_and_claim(session: Session, context: Context, dwelling_rows: list[dic
         problem = _problem(view.prepared.registrations, dwelling_rows, context.doc, rejected, view.prepared.row_of)
         available = _withhold(view, withheld)
         if kind == RunKind.round:
-            result = matching.solve(problem, _params(seconds), prepared=view.prepared.tables.with_available(available))
+            result = matching.solve(problem, solve_params(seconds),
+                                    prepared=view.prepared.tables.with_available(available))
         else:
             result = _instant(problem, view, available, seconds)
         row_of = view.prepared.row_of
@@ -192,7 +194,7 @@ def _keep_only(shortlist: matching.Shortlist, won: set[str]) -> matching.Shortli
 def _instant(problem: matching.Problem, view: PoolView, available: np.ndarray, seconds: float) -> matching.MatchResult:
     """The instant shortlist of the problem's single dwelling (top-k is optimal for one dwelling)."""
     started = perf_counter()
-    shortlist = matching.instant_shortlist(problem, 0, _params(seconds), prepared=view.prepared.tables,
+    shortlist = matching.instant_shortlist(problem, 0, solve_params(seconds), prepared=view.prepared.tables,
                                            available=available, members=view.members)
     objective = sum(c.score for c in shortlist.candidates)
     return matching.MatchResult(
@@ -223,7 +225,7 @@ def evaluate_pair(*, session: Session, dwelling: Dwelling, registration: Registr
     rows = snapshot.dwelling_rows(session=session, dwellings=usable)
     rejected = snapshot.rejected_pairs(session=session, dwelling_ids=[dwelling.id])
     problem = _problem(single.prepared.registrations, rows, context.doc, rejected, single.prepared.row_of)
-    shortlist = matching.instant_shortlist(problem, 0, _params(5.0), prepared=single.prepared.tables,
+    shortlist = matching.instant_shortlist(problem, 0, solve_params(5.0), prepared=single.prepared.tables,
                                            available=np.ones(1, np.bool_), members=single.members)
     if shortlist.candidates:
         best = shortlist.candidates[0]
@@ -430,7 +432,7 @@ def replay_run(*, session: Session, run: MatchingRun) -> matching.MatchResult | 
                        view.prepared.row_of)
     available = _withhold(view, set(doc["withheld"]))
     if run.kind == RunKind.round:
-        return matching.solve(problem, _params(DEFAULT_ROUND_SECONDS),
+        return matching.solve(problem, solve_params(DEFAULT_ROUND_SECONDS),
                               prepared=view.prepared.tables.with_available(available))
     return _instant(problem, view, available, DEFAULT_ROUND_SECONDS)
 
@@ -442,8 +444,8 @@ def _replay_copied(doc: dict[str, Any], kind: RunKind) -> matching.MatchResult |
     problem = build_problem(dwellings=doc["dwellings"], registrations=doc["registrations"], context=doc["context"],
                             rejected_pairs=[(d, r) for d, r in doc["context"].get("rejected_pairs", [])])
     if kind == RunKind.round:
-        return matching.solve(problem, _params(DEFAULT_ROUND_SECONDS))
-    shortlist = matching.instant_shortlist(problem, 0, _params(DEFAULT_ROUND_SECONDS))
+        return matching.solve(problem, solve_params(DEFAULT_ROUND_SECONDS))
+    shortlist = matching.instant_shortlist(problem, 0, solve_params(DEFAULT_ROUND_SECONDS))
     objective = sum(c.score for c in shortlist.candidates)
     return matching.MatchResult(
         shortlists=(shortlist,), status="OPTIMAL", objective=objective, bound=objective, gap=0.0,

@@ -15,11 +15,10 @@ from service.errors import InvalidFields, field_errors
 from service.organisations.models import Organisation
 from service.regions import service as regions_service
 from service.regions.schemas import Policy
+from service.shortlists import service as shortlists_service
 from service.shortlists import snapshot
 from service.stuck import service as stuck_service
 from service.whatif.schemas import Outcome, Unstuck, WhatIfPublic, WhatIfRequest
-
-RANDOM_SEED = 20261122
 
 
 def _changed_policy(current: Policy, changes: dict[str, Any]) -> Policy:
@@ -39,8 +38,7 @@ def _outcome(problem: matching.Problem, rows: list[dict[str, Any]], seconds: flo
     if not rows or not problem.dwellings.ids:
         return Outcome(eligible_registrations=eligible, filled_slots=0, mean_wait_days=None,
                        solver_status="NOT_RUN"), diagnoses, set()
-    params = matching.SolveParams(max_time_in_seconds=seconds, random_seed=RANDOM_SEED, num_workers=1)
-    result = matching.solve(problem, params)
+    result = matching.solve(problem, shortlists_service.solve_params(seconds))
     waits = [rows[c.registration_index]["waiting_days"] for s in result.shortlists for c in s.candidates]
     nominated = {c.registration_id for s in result.shortlists for c in s.candidates}
     mean = round(sum(waits) / len(waits), 2) if waits else None

@@ -5,6 +5,7 @@ import logging
 
 from fastapi.testclient import TestClient
 
+from service import middleware
 from service.config import Settings
 from service.logging import JsonFormatter
 from service.main import create_app
@@ -64,13 +65,16 @@ def test_problem_documents_carry_the_request_id(anonymous):
     assert response.json()["request_id"] == "trace-problem-01"
 
 
-def test_access_log_lines_carry_method_path_status_and_duration(anonymous, caplog):
+def test_access_log_lines_carry_method_path_status_and_duration(anonymous, caplog, monkeypatch):
+    # The middleware's clock reads 10.0 s when the request starts and 10.25 s when it is answered.
+    ticks = iter([10.0, 10.25])
+    monkeypatch.setattr(middleware, "perf_counter", lambda: next(ticks, 10.25))
     with caplog.at_level(logging.INFO, logger="doorstroom.access"):
         anonymous.get("/healthz", headers={"X-Request-ID": "trace-logline-01"})
     access = [r for r in caplog.records if r.name == "doorstroom.access"]
     assert access, "no access log line"
     assert (access[-1].method, access[-1].path, access[-1].status) == ("GET", "/healthz", 200)
-    assert access[-1].duration_ms >= 0
+    assert access[-1].duration_ms == 250.0
 
 
 def test_log_lines_are_one_json_object_with_the_request_id():
