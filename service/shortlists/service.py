@@ -39,7 +39,7 @@ from service.shortlists.models import (
 )
 from service.shortlists.problem import build_problem, dwellings_of, policy_of
 from service.sqltypes import utcnow
-from service.workflow.states import CANDIDATE_MOVES, REGISTRATION_MOVES, CandidateStatus, move
+from service.workflow.states import CANDIDATE_MOVES, DWELLING_MOVES, REGISTRATION_MOVES, CandidateStatus, move
 
 log = logging.getLogger("doorstroom.pool")
 # Every solve is bounded in time and seeded, so the same inputs give the same shortlists.
@@ -396,15 +396,9 @@ def _blocked_shortlist(*, session: Session, run: MatchingRun, dwelling: Dwelling
 
 def _move_dwelling(*, session: Session, dwelling: Dwelling, status: DwellingStatus, run: MatchingRun,
                    reason: str) -> None:
-    if dwelling.status == status.value:
-        return
-    previous, dwelling.status = dwelling.status, status.value
-    dwelling.version += 1
-    dwelling.updated_at = utcnow()
-    session.add(dwelling)
-    audit.record(session=session, organisation=None, action="transition", entity_type="dwelling",
-                 entity_id=dwelling.id, detail={"from": previous, "to": status.value, "reason": reason,
-                                                "run_id": str(run.id)})
+    if dwelling.status != status.value:
+        move(session=session, record=dwelling, to=status.value, moves=DWELLING_MOVES, entity_type="dwelling",
+             org=None, reason=reason, detail={"run_id": str(run.id)})
 
 
 def get_run(*, session: Session, run_id: uuid.UUID) -> MatchingRun:
