@@ -21,8 +21,27 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Apply migrations up to `revision`."""
+    """Apply migrations up to `revision`; at head, also version the registrations that have no version yet."""
     command.upgrade(alembic_config(database_url), revision)
+    if revision == "head":
+        _version_unversioned_registrations(database_url)
+
+
+def _version_unversioned_registrations(database_url: str) -> None:
+    # Registrations stored before versions existed (migration 0005), or inserted in bulk, get their first version so
+    # that the matcher's pool sees them. A data step in Python: the matcher document is the service's own code.
+    from sqlmodel import Session
+
+    from service.db import make_engine
+    from service.pool import versions
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            if versions.record_missing(session):
+                session.commit()
+    finally:
+        engine.dispose()
 
 
 def downgrade(database_url: str, revision: str) -> None:

@@ -24,6 +24,7 @@ from sqlmodel import select
 
 import matching
 from matching.model import CATEGORIES
+from service.exemptions.models import Exemption
 from service.pool import versions
 from service.pool.docs import MatcherDoc, digest_of, doc_of
 from service.registrations.models import Registration, RegistrationStatus
@@ -174,7 +175,6 @@ class RegistrationPool:
     def single(cls, session: OrmSession, key: PoolKey, registration: Registration, figures: matching.FiguresTable,
                default_policy: matching.RegionPolicy) -> PoolView:
         """One registration as it is in this transaction, for checking one pair."""
-        from service.exemptions.models import Exemption
         exemptions = list(session.execute(select(Exemption).where(
             Exemption.registration_id == registration.id)).scalars())  # type: ignore[arg-type]
         pool = cls()
@@ -195,7 +195,6 @@ class RegistrationPool:
         # Registrations this transaction changed: their committed version is not what it sees any more.
         session.flush()
         regs = list(session.execute(select(Registration).where(Registration.id.in_(list(own)))).scalars())  # type: ignore[attr-defined]
-        from service.exemptions.models import Exemption
         exemptions: dict[uuid.UUID, list[Any]] = {}
         for e in session.execute(select(Exemption).where(Exemption.registration_id.in_(list(own)))).scalars():  # type: ignore[attr-defined]
             exemptions.setdefault(e.registration_id, []).append(e)
@@ -342,14 +341,16 @@ class RegistrationPool:
         twin = RegistrationPool()
         twin._reset(key)
         keep = {str(rid) for rid, _, _ in extra}
+        items: list[tuple[uuid.UUID, int, str, str, MatcherDoc]] = []
         for row, row_id in enumerate(prepared.registrations.ids):
             if members[row] and row_id not in keep:
                 entry = self._entries.get(uuid.UUID(row_id))
                 if entry is not None:
                     status = RegistrationStatus.active.value if available[row] else RegistrationStatus.nominated.value
-                    twin._add(uuid.UUID(row_id), int(row_seq[row]), status, "", entry.doc)
-        for registration_id, own_status, doc in extra:
-            twin._add(registration_id, 0, own_status, "", doc)
+                    items.append((uuid.UUID(row_id), int(row_seq[row]), status, "", entry.doc))
+        items += [(registration_id, 0, own_status, "", doc) for registration_id, own_status, doc in extra]
+        # In one batch: a round's exact view copies every member.
+        twin._add_many(items)
         built = twin._prepared_tables(figures, default_policy)
         cols = twin._cols
         return built, cols.alive[built.slots].copy(), cols.active[built.slots].copy(), cols.seq[built.slots].copy()

@@ -196,11 +196,17 @@ def _instant(problem: matching.Problem, view: PoolView, available: np.ndarray, s
     started = perf_counter()
     shortlist = matching.instant_shortlist(problem, 0, solve_params(seconds), prepared=view.prepared.tables,
                                            available=available, members=view.members)
+    return _instant_result(problem, shortlist, {"match": perf_counter() - started})
+
+
+def _instant_result(problem: matching.Problem, shortlist: matching.Shortlist,
+                    timings: dict[str, float]) -> matching.MatchResult:
+    """One dwelling's top-k shortlist as a run's result (optimal: nothing else competes for its candidates)."""
     objective = sum(c.score for c in shortlist.candidates)
     return matching.MatchResult(
         shortlists=(shortlist,), status="OPTIMAL", objective=objective, bound=objective, gap=0.0,
         filled_slots=len(shortlist.candidates), filled_slots_bound=len(shortlist.candidates),
-        eligible_pairs=shortlist.eligible_count, timings={"match": perf_counter() - started},
+        eligible_pairs=shortlist.eligible_count, timings=timings,
         policy_versions=tuple(p.version_id for p in problem.policies),
         default_policy_version=problem.default_policy.version_id, solver="top_k", components=1,
         arcs=shortlist.eligible_count, pricing_rounds=0)
@@ -439,15 +445,7 @@ def _replay_copied(doc: dict[str, Any], kind: RunKind) -> matching.MatchResult |
                             rejected_pairs=[(d, r) for d, r in doc["context"].get("rejected_pairs", [])])
     if kind == RunKind.round:
         return matching.solve(problem, solve_params(DEFAULT_ROUND_SECONDS))
-    shortlist = matching.instant_shortlist(problem, 0, solve_params(DEFAULT_ROUND_SECONDS))
-    objective = sum(c.score for c in shortlist.candidates)
-    return matching.MatchResult(
-        shortlists=(shortlist,), status="OPTIMAL", objective=objective, bound=objective, gap=0.0,
-        filled_slots=len(shortlist.candidates), filled_slots_bound=len(shortlist.candidates),
-        eligible_pairs=shortlist.eligible_count, timings={},
-        policy_versions=tuple(p.version_id for p in problem.policies),
-        default_policy_version=problem.default_policy.version_id, solver="top_k", components=1,
-        arcs=shortlist.eligible_count, pricing_rounds=0)
+    return _instant_result(problem, matching.instant_shortlist(problem, 0, solve_params(DEFAULT_ROUND_SECONDS)), {})
 
 
 def current_shortlist(*, session: Session, dwelling_id: uuid.UUID) -> Shortlist | None:

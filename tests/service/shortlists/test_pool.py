@@ -6,8 +6,19 @@ are exact and that the warm pool proposed what a fresh one would have.
 """
 
 import random
+import uuid
 from datetime import timedelta
 
+from sqlalchemy import insert, text
+from sqlmodel import Session
+
+from service import migrations
+from service.db import make_engine
+from service.organisations.models import OrganisationKind
+from service.organisations.service import create_organisation
+from service.registrations import service as registrations_service
+from service.registrations.models import Registration
+from service.registrations.schemas import RegistrationCreate
 from tests import factories
 from tests.service.helpers import if_match
 from tests.service.workflow.flow import DWELLING_AT, TODAY, World
@@ -95,3 +106,31 @@ def test_a_warm_pool_proposes_what_a_fresh_build_would_after_many_kinds_of_chang
     runs = {_run_of(w, d) for d in dwellings}
     for run_id in runs:
         assert _replay(w, run_id)["identical"] is True, run_id
+
+
+def test_registrations_stored_without_a_version_get_one_when_the_database_is_upgraded(fresh_database_url):
+    migrations.upgrade(fresh_database_url)
+    engine = make_engine(fresh_database_url)
+    try:
+        with Session(engine) as session:
+            care = create_organisation(session=session, kind=OrganisationKind.care_provider, name="care")
+            columns = registrations_service._columns(RegistrationCreate.model_validate(factories.registration()))
+            reg_id = uuid.uuid4()
+            # As a registration stored before versions existed: written past the ORM, so nothing versions it.
+            session.execute(insert(Registration), [dict(columns, id=reg_id, care_provider_id=care.organisation.id,
+                                                        client_ref="OLD-1", create_digest="old", form_version="1",
+                                                        status="active")])
+            session.commit()
+
+        def versioned() -> tuple[int, int]:
+            with engine.connect() as connection:
+                seq = connection.execute(text("SELECT match_seq FROM registration")).scalar_one()
+                rows = connection.execute(text("SELECT count(*) FROM registration_version")).scalar_one()
+            return seq, rows
+
+        assert versioned() == (0, 0)
+        migrations.upgrade(fresh_database_url)
+        seq, rows = versioned()
+        assert seq > 0 and rows == 1
+    finally:
+        engine.dispose()
