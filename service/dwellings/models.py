@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 import service.metadata  # noqa: F401
 from service.sqltypes import JSONVariant, UTCDateTime, utcnow
+from service.states import machine
 
 
 class DwellingStatus(StrEnum):
@@ -25,7 +26,18 @@ class DwellingStatus(StrEnum):
 # Statuses in which the corporation may still change or withdraw the offer.
 OPEN_STATUSES = {DwellingStatus.offered, DwellingStatus.shortlisted, DwellingStatus.published,
                  DwellingStatus.candidate_selected}
+# Statuses in which the offer may still be changed, and a matching round may propose (again) for it.
 EDITABLE_STATUSES = {DwellingStatus.offered, DwellingStatus.shortlisted}
+
+DWELLING_STATES = machine("dwelling", {
+    DwellingStatus.offered: {DwellingStatus.shortlisted, DwellingStatus.withdrawn},
+    DwellingStatus.shortlisted: {DwellingStatus.offered, DwellingStatus.published, DwellingStatus.withdrawn},
+    DwellingStatus.published: {DwellingStatus.candidate_selected, DwellingStatus.offered, DwellingStatus.withdrawn},
+    DwellingStatus.candidate_selected: {DwellingStatus.let, DwellingStatus.published, DwellingStatus.offered,
+                                        DwellingStatus.withdrawn},
+    DwellingStatus.let: set(),
+    DwellingStatus.withdrawn: set(),
+})
 
 
 class Dwelling(SQLModel, table=True):

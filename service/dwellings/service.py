@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from service.audit import service as audit
 from service.concurrency import check_version
-from service.dwellings.models import EDITABLE_STATUSES, OPEN_STATUSES, Dwelling, DwellingStatus
+from service.dwellings.models import DWELLING_STATES, EDITABLE_STATUSES, OPEN_STATUSES, Dwelling, DwellingStatus
 from service.dwellings.schemas import DwellingCreate, DwellingFields, DwellingPublic, DwellingUpdate
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.fields import cents_to_euros, euros_to_cents
@@ -20,6 +20,7 @@ from service.organisations.models import Organisation, OrganisationKind
 from service.places import service as places_service
 from service.shortlists import service as shortlists_service
 from service.sqltypes import utcnow
+from service.states import move
 from service.validation import invalid_fields_from
 
 ENTITY = "dwelling"
@@ -240,12 +241,8 @@ def withdraw_dwelling(
                        current_state=dwelling.status)
     if dwelling.status not in OPEN_STATUSES:
         raise Conflict(f"a dwelling that is {dwelling.status} cannot be withdrawn", current_state=dwelling.status)
-    previous = dwelling.status
-    dwelling.status = DwellingStatus.withdrawn.value
-    dwelling.withdrawn_at = dwelling.updated_at = utcnow()
+    move(session=session, record=dwelling, to=DwellingStatus.withdrawn.value, machine=DWELLING_STATES, org=org,
+         reason=reason, action="withdraw")
+    dwelling.withdrawn_at = dwelling.updated_at
     dwelling.withdrawal_reason = reason
-    dwelling.version += 1
-    session.add(dwelling)
-    audit.record(session=session, organisation=org, action="withdraw", entity_type=ENTITY, entity_id=dwelling.id,
-                 detail={"from": previous, "to": dwelling.status, "reason": reason})
     return dwelling

@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 from service.organisations.models import Organisation
 from service.pool import versions
 from service.pool.pool import PoolView
-from service.registrations.models import Registration, RegistrationStatus
+from service.registrations.models import REGISTRATION_STATES, Registration, RegistrationStatus
 from service.shortlists.models import Shortlist, ShortlistCandidate
-from service.workflow.states import REGISTRATION_MOVES, move
+from service.states import move
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ def nominate(session: Session, *, shortlist: Shortlist, nominations: list[Nomina
         reg = session.get(Registration, nomination.registration_id)  # loaded and locked by the claim
         assert reg is not None
         if reg.status != RegistrationStatus.nominated.value:
-            move(session=session, record=reg, to=RegistrationStatus.nominated.value, moves=REGISTRATION_MOVES,
-                 entity_type="registration", org=org, reason=reason)
+            move(session=session, record=reg, to=RegistrationStatus.nominated.value, machine=REGISTRATION_STATES,
+                 org=org, reason=reason)
     return placed
 
 

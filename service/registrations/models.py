@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 import service.metadata  # noqa: F401
 from service.sqltypes import JSONVariant, UTCDateTime, utcnow
+from service.states import machine
 
 
 class RegistrationStatus(StrEnum):
@@ -23,8 +24,20 @@ class RegistrationStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
+# Statuses in which the care provider may still change or withdraw the registration.
 OPEN_STATUSES = {RegistrationStatus.active, RegistrationStatus.nominated, RegistrationStatus.offered,
                  RegistrationStatus.paused}
+
+REGISTRATION_STATES = machine("registration", {
+    RegistrationStatus.active: {RegistrationStatus.nominated, RegistrationStatus.paused,
+                                RegistrationStatus.withdrawn},
+    RegistrationStatus.nominated: {RegistrationStatus.active, RegistrationStatus.offered, RegistrationStatus.paused,
+                                   RegistrationStatus.withdrawn},
+    RegistrationStatus.offered: {RegistrationStatus.active, RegistrationStatus.housed, RegistrationStatus.withdrawn},
+    RegistrationStatus.paused: {RegistrationStatus.active, RegistrationStatus.withdrawn},
+    RegistrationStatus.housed: set(),
+    RegistrationStatus.withdrawn: set(),
+})
 
 
 class Registration(SQLModel, table=True):

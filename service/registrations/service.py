@@ -18,7 +18,7 @@ from service.fields import cents_to_euros, euros_to_cents
 from service.municipalities import service as municipalities
 from service.organisations import service as organisations
 from service.organisations.models import Organisation, OrganisationKind
-from service.registrations.models import OPEN_STATUSES, Registration, RegistrationStatus
+from service.registrations.models import OPEN_STATUSES, REGISTRATION_STATES, Registration, RegistrationStatus
 from service.registrations.schemas import (
     CandidateProfile,
     CareProviderRef,
@@ -29,6 +29,7 @@ from service.registrations.schemas import (
     RegistrationUpdate,
 )
 from service.sqltypes import utcnow
+from service.states import move
 from service.validation import invalid_fields_from
 
 ENTITY = "registration"
@@ -275,14 +276,11 @@ def withdraw_registration(
     check_version(current=reg.version, expected=expected_version)
     if reg.status not in OPEN_STATUSES:
         raise Conflict(f"a registration that is {reg.status} cannot be withdrawn", current_state=reg.status)
-    previous = reg.status
-    reg.status = RegistrationStatus.withdrawn.value
-    reg.withdrawn_at = reg.updated_at = utcnow()
+    # The reason is the care provider's free text: kept on the record, never copied into the audit log.
+    move(session=session, record=reg, to=RegistrationStatus.withdrawn.value, machine=REGISTRATION_STATES, org=org,
+         action="withdraw")
+    reg.withdrawn_at = reg.updated_at
     reg.withdrawal_reason = reason
-    reg.version += 1
-    session.add(reg)
-    audit.record(session=session, organisation=org, action="withdraw", entity_type=ENTITY, entity_id=reg.id,
-                 detail={"from": previous, "to": reg.status})
     return reg
 
 

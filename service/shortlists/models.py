@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 import service.metadata  # noqa: F401
 from service.sqltypes import JSONVariant, UTCDateTime, utcnow
+from service.states import machine
 
 
 class RunKind(StrEnum):
@@ -26,6 +27,43 @@ class ShortlistStatus(StrEnum):
     published = "published"
     superseded = "superseded"
     closed = "closed"
+
+
+SHORTLIST_STATES = machine("shortlist", {
+    ShortlistStatus.proposed: {ShortlistStatus.published, ShortlistStatus.superseded, ShortlistStatus.closed},
+    ShortlistStatus.published: {ShortlistStatus.closed},
+})
+
+
+class CandidateStatus(StrEnum):
+    """Where one candidate stands on one shortlist."""
+
+    proposed = "proposed"  # on a shortlist the coordinator has not published
+    published = "published"  # the corporation can see and choose them
+    selected = "selected"  # chosen by the corporation: the offer is made to the client
+    accepted = "accepted"  # the client accepted the offer; the corporation records the let
+    let = "let"  # the lease is signed
+    rejected = "rejected"  # by the corporation: final for this pair
+    declined = "declined"  # by the client
+    expired = "expired"  # the offer was not answered in time
+    replaced = "replaced"  # swapped out by the coordinator before publishing
+    released = "released"  # the dwelling went to someone else, was withdrawn or is matched again
+    cancelled = "cancelled"  # the registration was housed elsewhere, paused or withdrawn
+
+
+CANDIDATE_STATES = machine("shortlist_candidate", {
+    CandidateStatus.proposed: {CandidateStatus.published, CandidateStatus.replaced, CandidateStatus.released,
+                               CandidateStatus.cancelled},
+    CandidateStatus.published: {CandidateStatus.selected, CandidateStatus.rejected, CandidateStatus.released,
+                                CandidateStatus.cancelled},
+    CandidateStatus.selected: {CandidateStatus.accepted, CandidateStatus.declined, CandidateStatus.rejected,
+                               CandidateStatus.expired, CandidateStatus.released, CandidateStatus.cancelled},
+    CandidateStatus.accepted: {CandidateStatus.let, CandidateStatus.rejected, CandidateStatus.released,
+                               CandidateStatus.cancelled},
+})
+# Candidates who still hold a place on their shortlist (LIVE_CANDIDATE_SQL below says the same to the database).
+LIVE_CANDIDATE_STATUSES = frozenset({CandidateStatus.proposed, CandidateStatus.published, CandidateStatus.selected,
+                                     CandidateStatus.accepted})
 
 
 

@@ -21,16 +21,19 @@ from sqlmodel import Session, col, select
 import matching
 from service.audit import service as audit
 from service.db import READ_ONLY
-from service.dwellings.models import Dwelling, DwellingStatus
+from service.dwellings.models import DWELLING_STATES, Dwelling, DwellingStatus
 from service.errors import NotFound
 from service.figures import housing_figures
 from service.organisations.models import Organisation
 from service.pool import versions
 from service.pool.claim import Nomination, claim_rows, nominate
 from service.pool.pool import PoolKey, PoolView, Regions, RegistrationPool, pool_for
-from service.registrations.models import Registration, RegistrationStatus
+from service.registrations.models import REGISTRATION_STATES, Registration, RegistrationStatus
 from service.shortlists import snapshot
 from service.shortlists.models import (
+    CANDIDATE_STATES,
+    SHORTLIST_STATES,
+    CandidateStatus,
     MatchingRun,
     RunKind,
     Shortlist,
@@ -39,7 +42,7 @@ from service.shortlists.models import (
 )
 from service.shortlists.problem import build_problem, dwellings_of, policy_of
 from service.sqltypes import utcnow
-from service.workflow.states import CANDIDATE_MOVES, DWELLING_MOVES, REGISTRATION_MOVES, CandidateStatus, move
+from service.states import move
 
 log = logging.getLogger("doorstroom.pool")
 # Every solve is bounded in time and seeded, so the same inputs give the same shortlists.
@@ -337,13 +340,13 @@ def _supersede_proposed(*, session: Session, dwelling_ids: list[uuid.UUID]) -> N
     old = list(session.exec(select(Shortlist).where(col(Shortlist.dwelling_id).in_(dwelling_ids),
                                                     Shortlist.status == ShortlistStatus.proposed.value)))
     for shortlist in old:
-        shortlist.status, shortlist.updated_at = ShortlistStatus.superseded.value, utcnow()
-        session.add(shortlist)
+        move(session=session, record=shortlist, to=ShortlistStatus.superseded.value, machine=SHORTLIST_STATES,
+             org=None, reason="a matching round proposes again", detail={"dwelling_id": str(shortlist.dwelling_id)})
         for candidate in session.exec(select(ShortlistCandidate).where(
                 ShortlistCandidate.shortlist_id == shortlist.id,
                 ShortlistCandidate.status == CandidateStatus.proposed.value)):
-            move(session=session, record=candidate, to=CandidateStatus.released.value, moves=CANDIDATE_MOVES,
-                 entity_type="shortlist_candidate", org=None, reason="shortlist superseded by a round",
+            move(session=session, record=candidate, to=CandidateStatus.released.value, machine=CANDIDATE_STATES,
+                 org=None, reason="shortlist superseded by a round",
                  detail={"dwelling_id": str(shortlist.dwelling_id),
                          "registration_id": str(candidate.registration_id)})
             _move_registration(session, candidate.registration_id, RegistrationStatus.active,
@@ -354,7 +357,7 @@ def _supersede_proposed(*, session: Session, dwelling_ids: list[uuid.UUID]) -> N
 def _move_registration(session: Session, registration_id: uuid.UUID, to: RegistrationStatus, reason: str) -> None:
     reg = session.exec(select(Registration).where(Registration.id == registration_id).with_for_update()).one()
     if reg.status != to.value:
-        move(session=session, record=reg, to=to.value, moves=REGISTRATION_MOVES, entity_type="registration",
+        move(session=session, record=reg, to=to.value, machine=REGISTRATION_STATES,
              org=None, reason=reason)
 
 
@@ -403,7 +406,7 @@ def _blocked_shortlist(*, session: Session, run: MatchingRun, dwelling: Dwelling
 def _move_dwelling(*, session: Session, dwelling: Dwelling, status: DwellingStatus, run: MatchingRun,
                    reason: str) -> None:
     if dwelling.status != status.value:
-        move(session=session, record=dwelling, to=status.value, moves=DWELLING_MOVES, entity_type="dwelling",
+        move(session=session, record=dwelling, to=status.value, machine=DWELLING_STATES,
              org=None, reason=reason, detail={"run_id": str(run.id)})
 
 

@@ -16,8 +16,13 @@ from service.exemptions import service as exemptions_service
 from service.places import service as places_service
 from service.regions import service as regions_service
 from service.registrations.models import Registration, RegistrationStatus
-from service.shortlists.models import RejectedPair, Shortlist, ShortlistCandidate, ShortlistStatus
-from service.workflow.states import LIVE_CANDIDATE_STATUSES
+from service.shortlists.models import (
+    LIVE_CANDIDATE_STATUSES,
+    RejectedPair,
+    Shortlist,
+    ShortlistCandidate,
+    ShortlistStatus,
+)
 
 # Placements in a neighbourhood within this window count towards spreading (liveability).
 RECENT_PLACEMENT_DAYS = 365

@@ -13,7 +13,7 @@ from service.pagination import Page
 from service.registrations import service as registrations_service
 from service.registrations.models import Registration
 from service.shortlists import service
-from service.shortlists.models import MatchingRun, Shortlist
+from service.shortlists.models import LIVE_CANDIDATE_STATUSES, CandidateStatus, MatchingRun, Shortlist
 from service.shortlists.schemas import (
     SLOTS_PER_DWELLING,
     CandidatePublic,
@@ -21,7 +21,6 @@ from service.shortlists.schemas import (
     ReplayPublic,
     ShortlistPublic,
 )
-from service.workflow.states import LIVE_CANDIDATE_STATUSES, CandidateStatus
 
 
 def shortlist_for(*, session: Session, org: Organisation, dwelling_id: uuid.UUID) -> ShortlistPublic:

@@ -9,11 +9,10 @@ from sqlmodel import Session, col, select
 from service.dwellings.models import Dwelling, DwellingStatus
 from service.regions import service as regions_service
 from service.registrations.models import Registration, RegistrationStatus
-from service.shortlists.models import Shortlist, ShortlistCandidate, ShortlistStatus
+from service.shortlists.models import CandidateStatus, Shortlist, ShortlistCandidate, ShortlistStatus
 from service.sqltypes import utcnow
 from service.workflow import notify
 from service.workflow import service as workflow
-from service.workflow.states import CandidateStatus
 
 
 @dataclass(frozen=True)

@@ -10,27 +10,29 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from service.dwellings import service as dwellings_service
-from service.dwellings.models import Dwelling, DwellingStatus
+from service.dwellings.models import DWELLING_STATES, Dwelling, DwellingStatus
 from service.dwellings.schemas import DwellingUpdate
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.organisations.models import Organisation
 from service.pool import claim
 from service.regions import service as regions_service
 from service.registrations import service as registrations_service
-from service.registrations.models import Registration, RegistrationStatus
+from service.registrations.models import REGISTRATION_STATES, Registration, RegistrationStatus
 from service.registrations.schemas import RegistrationUpdate
 from service.shortlists import service as shortlists_service
-from service.shortlists.models import RejectedPair, Shortlist, ShortlistCandidate, ShortlistStatus
-from service.sqltypes import utcnow
-from service.workflow import notify
-from service.workflow.states import (
-    CANDIDATE_MOVES,
-    DWELLING_MOVES,
+from service.shortlists.models import (
+    CANDIDATE_STATES,
     LIVE_CANDIDATE_STATUSES,
-    REGISTRATION_MOVES,
+    SHORTLIST_STATES,
     CandidateStatus,
-    move,
+    RejectedPair,
+    Shortlist,
+    ShortlistCandidate,
+    ShortlistStatus,
 )
+from service.sqltypes import utcnow
+from service.states import move
+from service.workflow import notify
 
 LIVE = [s.value for s in LIVE_CANDIDATE_STATUSES]
 # Changing only these leaves every hard rule and score of a dwelling as it was.
@@ -59,7 +61,7 @@ def _candidate(session: Session, shortlist: Shortlist, registration_id: uuid.UUI
 
 def move_candidate(session: Session, candidate: ShortlistCandidate, to: CandidateStatus, org: Organisation | None,
                     dwelling_id: uuid.UUID, reason: str | None = None) -> None:
-    move(session=session, record=candidate, to=to.value, moves=CANDIDATE_MOVES, entity_type="shortlist_candidate",
+    move(session=session, record=candidate, to=to.value, machine=CANDIDATE_STATES,
          org=org, reason=reason, detail={"dwelling_id": str(dwelling_id),
                                          "registration_id": str(candidate.registration_id)})
 
@@ -68,15 +70,21 @@ def move_registration(session: Session, registration_id: uuid.UUID, to: Registra
                        org: Organisation | None, reason: str | None = None) -> Registration:
     reg = session.exec(select(Registration).where(Registration.id == registration_id).with_for_update()).one()
     if reg.status != to.value:
-        move(session=session, record=reg, to=to.value, moves=REGISTRATION_MOVES, entity_type="registration",
+        move(session=session, record=reg, to=to.value, machine=REGISTRATION_STATES,
              org=org, reason=reason)
     return reg
 
 
 def _move_dwelling(session: Session, dwelling: Dwelling, to: DwellingStatus, org: Organisation | None,
                    reason: str | None = None) -> None:
-    move(session=session, record=dwelling, to=to.value, moves=DWELLING_MOVES, entity_type="dwelling", org=org,
+    move(session=session, record=dwelling, to=to.value, machine=DWELLING_STATES, org=org,
          reason=reason)
+
+
+def close_shortlist(session: Session, shortlist: Shortlist, org: Organisation | None, reason: str) -> None:
+    """A shortlist whose dwelling is let, withdrawn or matched again is closed."""
+    move(session=session, record=shortlist, to=ShortlistStatus.closed.value, machine=SHORTLIST_STATES, org=org,
+         reason=reason, detail={"dwelling_id": str(shortlist.dwelling_id)})
 
 
 def publish(*, session: Session, org: Organisation, dwelling_id: uuid.UUID) -> Shortlist:
@@ -86,9 +94,10 @@ def publish(*, session: Session, org: Organisation, dwelling_id: uuid.UUID) -> S
     _move_dwelling(session, dwelling, DwellingStatus.published, org)
     moment = utcnow()
     policy = regions_service.policy_for_municipality(session=session, code=dwelling.municipality_code)
-    shortlist.status, shortlist.published_at, shortlist.updated_at = ShortlistStatus.published.value, moment, moment
+    move(session=session, record=shortlist, to=ShortlistStatus.published.value, machine=SHORTLIST_STATES, org=org,
+         detail={"dwelling_id": str(dwelling.id)})
+    shortlist.published_at = moment
     shortlist.select_by = moment + timedelta(days=policy.shortlist_deadline_days)
-    session.add(shortlist)
     candidates = _live(session, shortlist)
     for candidate in candidates:
         move_candidate(session, candidate, CandidateStatus.published, org, dwelling.id)
@@ -203,8 +212,7 @@ def record_let(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, r
     dwelling.let_start_date = start_date
     move_candidate(session, candidate, CandidateStatus.let, org, dwelling.id)
     reg = move_registration(session, registration_id, RegistrationStatus.housed, org)
-    shortlist.status = ShortlistStatus.closed.value
-    session.add(shortlist)
+    close_shortlist(session, shortlist, org, "let")
     release_candidates(session=session, shortlist=shortlist, org=org, dwelling_id=dwelling.id)
     cancel_nominations(session=session, registration=reg, org=org, reason="housed")
     notify.let_recorded(session=session, dwelling=dwelling, registration=reg)
@@ -256,8 +264,7 @@ def fall_through(*, session: Session, dwelling: Dwelling, shortlist: Shortlist, 
             return
     if live:
         return
-    shortlist.status = ShortlistStatus.closed.value
-    session.add(shortlist)
+    close_shortlist(session, shortlist, org, "every candidate fell through")
     _move_dwelling(session, dwelling, DwellingStatus.offered, org, "every candidate fell through")
     session.flush()
     shortlists_service.shortlist_new_dwelling(session=session, dwelling=dwelling)
@@ -268,8 +275,7 @@ def on_dwelling_withdrawn(*, session: Session, dwelling: Dwelling, org: Organisa
     shortlist = shortlists_service.current_shortlist(session=session, dwelling_id=dwelling.id)
     if shortlist is not None and shortlist.status in (ShortlistStatus.proposed, ShortlistStatus.published):
         release_candidates(session=session, shortlist=shortlist, org=org, dwelling_id=dwelling.id)
-        shortlist.status = ShortlistStatus.closed.value
-        session.add(shortlist)
+        close_shortlist(session, shortlist, org, "dwelling withdrawn")
 
 
 def cancel_nominations(*, session: Session, registration: Registration, org: Organisation | None,
@@ -293,8 +299,8 @@ def pause(*, session: Session, org: Organisation, registration_id: uuid.UUID, un
     reg = _registration_of(session, org, registration_id)
     if until <= utcnow().date():
         raise InvalidFields([FieldError(field="until", message="must lie in the future", type="date_past")])
-    move(session=session, record=reg, to=RegistrationStatus.paused.value, moves=REGISTRATION_MOVES,
-         entity_type="registration", org=org, reason=reason, detail={"until": until.isoformat()})
+    move(session=session, record=reg, to=RegistrationStatus.paused.value, machine=REGISTRATION_STATES, org=org,
+         reason=reason, detail={"until": until.isoformat()})
     reg.paused_until, reg.pause_reason = until, reason
     cancel_nominations(session=session, registration=reg, org=org, reason="paused")
     notify.registration_paused(session=session, registration=reg, resumed=False)
@@ -305,8 +311,8 @@ def resume(*, session: Session, org: Organisation | None, registration_id: uuid.
            registration: Registration | None = None) -> Registration:
     """Put a paused registration back into matching."""
     reg = registration or _registration_of(session, org, registration_id)  # type: ignore[arg-type]
-    move(session=session, record=reg, to=RegistrationStatus.active.value, moves=REGISTRATION_MOVES,
-         entity_type="registration", org=org, reason="resumed")
+    move(session=session, record=reg, to=RegistrationStatus.active.value, machine=REGISTRATION_STATES, org=org,
+         reason="resumed")
     reg.paused_until, reg.pause_reason = None, None
     notify.registration_paused(session=session, registration=reg, resumed=True)
     return reg

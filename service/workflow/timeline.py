@@ -9,9 +9,8 @@ from service.audit.models import AuditRecord
 from service.dwellings import service as dwellings_service
 from service.organisations.models import Organisation, OrganisationKind
 from service.registrations import service as registrations_service
-from service.shortlists.models import Shortlist, ShortlistCandidate
+from service.shortlists.models import CandidateStatus, Shortlist, ShortlistCandidate
 from service.workflow.schemas import TimelineEntry
-from service.workflow.states import CandidateStatus
 
 # What a corporation sees of the candidates on its dwellings: only from publication on.
 CORPORATION_CANDIDATE_STEPS = {CandidateStatus.published, CandidateStatus.selected, CandidateStatus.accepted,
