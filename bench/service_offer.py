@@ -34,13 +34,13 @@ from service.figures import housing_figures
 from service.main import create_app
 from service.organisations import service as organisations
 from service.organisations.models import OrganisationKind
-from service.pool import versions
-from service.pool.pool import RegistrationPool
 from service.registrations import service as registrations
 from service.registrations.models import Registration
 from service.registrations.schemas import RegistrationCreate
 from service.shortlists import service as shortlists
 from service.shortlists import snapshot
+from service.shortlists.pool import versions
+from service.shortlists.pool.pool import RegistrationPool
 from tests import factories
 
 

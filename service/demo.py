@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlmodel import Session, func, select
 
-from service.dwellings import service as dwellings_service
 from service.dwellings.schemas import DwellingCreate
 from service.figures import housing_figures
 from service.organisations import service as organisations_service
@@ -23,6 +22,7 @@ from service.regions.schemas import Policy, RegionPut
 from service.registrations import service as registrations_service
 from service.registrations.schemas import RegistrationCreate
 from service.sqltypes import utcnow
+from service.workflow import changes
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def _offer(session: Session, org: Organisation, rng: random.Random, m: DemoMunic
         "contract_types": rng.choice([["regular"], ["regular", "flip"], ["flip"], ["regular", "with_agreements"]]),
         "available_from": _available_from(rng).isoformat(),
     })
-    dwellings_service.offer_dwelling(session=session, org=org, data=data)
+    changes.offer_dwelling(session=session, org=org, data=data)
     return 1
 
 

@@ -132,7 +132,8 @@ async def _on_service_error(_request: Request, exc: ServiceError) -> JSONRespons
 async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "HTTP Error")
-    return problem_response(Problem(title=title, status=exc.status_code, detail=detail), headers=exc.headers)
+    return problem_response(Problem(title=title, status=exc.status_code, detail=detail),
+                            headers=dict(exc.headers) if exc.headers else None)
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -11,22 +11,22 @@ from fastapi.routing import APIRoute
 from service.audit.routes import router as audit_router
 from service.config import Settings, get_settings
 from service.db import get_engine
-from service.dwellings.routes import router as dwellings_router
 from service.errors import install_error_handlers
 from service.events.routes import router as events_router
-from service.exemptions.routes import router as exemptions_router
 from service.health.routes import router as health_router
 from service.logging import configure_logging
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from service.monitor.routes import router as monitor_router
 from service.places.routes import router as places_router
 from service.regions.routes import router as regions_router
-from service.registrations.routes import router as registrations_router
 from service.shortlists import service as shortlists_service
 from service.shortlists.routes import router as shortlists_router
 from service.stuck.routes import router as stuck_router
 from service.targets.routes import router as targets_router
 from service.whatif.routes import router as whatif_router
+from service.workflow.dwelling_routes import router as dwellings_router
+from service.workflow.exemption_routes import router as exemptions_router
+from service.workflow.registration_routes import router as registrations_router
 from service.workflow.routes import router as workflow_router
 from service.workflow.tick import Ticker
 

@@ -33,7 +33,7 @@ def _version_unversioned_registrations(database_url: str) -> None:
     from sqlmodel import Session
 
     from service.db import make_engine
-    from service.pool import versions
+    from service.shortlists.pool import versions
 
     engine = make_engine(database_url)
     try:

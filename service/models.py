@@ -7,10 +7,10 @@ from service.exemptions.models import Exemption
 from service.municipalities.models import Municipality
 from service.organisations.models import ApiKey, Organisation
 from service.places.models import DwellingPlaceDistance, Place
-from service.pool.models import ChangeCounter, ContentBlob, RegistrationVersion
 from service.regions.models import NeighbourhoodScore, Region, RegionMunicipality, RegionPolicyVersion
 from service.registrations.models import Registration
 from service.shortlists.models import MatchingRun, RejectedPair, Shortlist, ShortlistCandidate
+from service.shortlists.pool.models import ChangeCounter, ContentBlob, RegistrationVersion
 from service.targets.models import CorporationStock, MunicipalityFigures, YearTarget
 
 __all__ = [

@@ -155,12 +155,6 @@ class DwellingUpdate(StrictInput):
     _no_nulls = refuse_nulls(nullable=set())
 
 
-class Withdrawal(StrictInput):
-    """Why an offer or a registration is withdrawn."""
-
-    reason: Annotated[str | None, Field(max_length=500)] = None
-
-
 class DwellingPublic(BaseModel):
     """A dwelling as its corporation and the coordinators see it."""
 

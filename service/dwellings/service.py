@@ -17,8 +17,6 @@ from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.fields import cents_to_euros, euros_to_cents
 from service.municipalities import service as municipalities
 from service.organisations.models import Organisation, OrganisationKind
-from service.places import service as places_service
-from service.shortlists import service as shortlists_service
 from service.sqltypes import utcnow
 from service.states import move
 from service.validation import invalid_fields_from
@@ -32,6 +30,15 @@ class Offered:
 
     dwelling: Dwelling
     created: bool
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A dwelling after a partial change: the fields that were sent, and whether its location moved."""
+
+    dwelling: Dwelling
+    fields: frozenset[str]
+    moved: bool
 
 
 def _digest(data: DwellingCreate) -> str:
@@ -149,11 +156,8 @@ def offer_dwelling(*, session: Session, org: Organisation, data: DwellingCreate)
         if existing is None:
             raise
         return _replayed(existing=existing, digest=digest)
-    places_service.refresh_distances(session=session, dwellings=[dwelling], new=True)
     audit.record(session=session, organisation=org, action="create", entity_type=ENTITY, entity_id=dwelling.id,
                  detail={"to": dwelling.status})
-    # Every offered dwelling gets a shortlist at once among the registrations on no other open shortlist.
-    shortlists_service.shortlist_new_dwelling(session=session, dwelling=dwelling, first=True)
     return Offered(dwelling=dwelling, created=True)
 
 
@@ -202,7 +206,7 @@ def list_dwellings(
 
 def update_dwelling(
     *, session: Session, org: Organisation, dwelling_id: uuid.UUID, data: DwellingUpdate, expected_version: int | None
-) -> Dwelling:
+) -> Changed:
     """Apply a partial change to an offer that is not yet on a published shortlist."""
     dwelling = get_dwelling(session=session, org=org, dwelling_id=dwelling_id, for_update=True)
     check_version(current=dwelling.version, expected=expected_version)
@@ -221,11 +225,9 @@ def update_dwelling(
     dwelling.version += 1
     dwelling.updated_at = utcnow()
     session.add(dwelling)
-    if moved:
-        places_service.refresh_distances(session=session, dwellings=[dwelling])
     audit.record(session=session, organisation=org, action="update", entity_type=ENTITY, entity_id=dwelling.id,
                  detail={"fields": sorted(changes)})
-    return dwelling
+    return Changed(dwelling=dwelling, fields=frozenset(changes), moved=moved)
 
 
 def withdraw_dwelling(

@@ -9,7 +9,7 @@ from service.auth import CareProviderOrCorporation, CurrentOrg
 from service.db import SessionDep
 from service.errors import FieldError, InvalidFields, problem_responses
 from service.events import service
-from service.workflow.schemas import EventPublic, WebhookCreate, WebhookPublic
+from service.events.schemas import EventPublic, WebhookCreate, WebhookPublic
 
 router = APIRouter(tags=["events"])
 

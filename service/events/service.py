@@ -121,7 +121,7 @@ def _claim(*, session: Session, limit: int) -> list[_Job]:
         .where(col(Delivery.delivered_at).is_(None), col(Delivery.gave_up_at).is_(None),
                col(Delivery.next_attempt_at) <= moment)
         .order_by(col(Delivery.next_attempt_at)).limit(limit)
-        .with_for_update(skip_locked=True, of=Delivery)  # type: ignore[arg-type]
+        .with_for_update(skip_locked=True, of=Delivery)
     ).all()
     jobs = []
     for delivery, endpoint, event in due:

@@ -70,4 +70,4 @@ def get_organisation(*, session: Session, organisation_id: uuid.UUID) -> Organis
 
 def list_organisations(*, session: Session) -> list[Organisation]:
     """All organisations, oldest first."""
-    return list(session.exec(select(Organisation).order_by(Organisation.created_at, Organisation.id)))
+    return list(session.exec(select(Organisation).order_by(col(Organisation.created_at), col(Organisation.id))))

@@ -38,12 +38,18 @@ class RejectedFeature:
     reason: str
 
 
+def _tags(properties: Mapping[str, Any]) -> Mapping[str, Any]:
+    """OSM tags nested under "tags" (Overpass exports) or flat in the properties (most GeoJSON exports)."""
+    nested = properties.get("tags")
+    return nested if isinstance(nested, Mapping) else properties
+
+
 def category_of(properties: Mapping[str, Any]) -> str | None:
     """The category of a feature: an explicit `category`, else the OSM tags (flat or under `tags`)."""
     explicit = properties.get("category")
     if explicit is not None:
         return explicit if explicit in CATEGORIES else None
-    tags = properties.get("tags") if isinstance(properties.get("tags"), Mapping) else properties
+    tags = _tags(properties)
     for key, values, category in TAG_MAPPING:
         if str(tags.get(key, "")).lower() in values:
             return category
@@ -73,7 +79,7 @@ def parse_feature(feature: Any) -> ParsedPlace | str:
         if explicit is not None:
             return f"unknown category {explicit!r}; known: {', '.join(CATEGORIES)}"
         return "no category and no OSM tag that maps to one"
-    tags = properties.get("tags") if isinstance(properties.get("tags"), Mapping) else properties
+    tags = _tags(properties)
     name = tags.get("name") or properties.get("name")
     external_id = feature.get("id") or properties.get("@id") or properties.get("id")
     return ParsedPlace(category=category, lat=lat, lon=lon, name=str(name)[:200] if name else None,

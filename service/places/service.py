@@ -36,7 +36,7 @@ def import_places(*, session: Session, org: Organisation | None, source: str, do
     """Replace every place of `source` with the good features of a FeatureCollection; report the bad ones."""
     places, rejected = parse_feature_collection(document)
     replaced = session.exec(select(func.count()).select_from(Place).where(Place.source == source)).one()
-    session.exec(delete(Place).where(col(Place.source) == source))  # type: ignore[call-overload]
+    session.exec(delete(Place).where(col(Place.source) == source))
     session.add_all(
         Place(source=source, category=p.category, lat=p.lat, lon=p.lon, name=p.name, external_id=p.external_id)
         for p in places
@@ -65,7 +65,7 @@ def refresh_distances(*, session: Session, dwellings: Sequence[Dwelling], new: b
     places = session.exec(select(Place.lat, Place.lon, Place.category)).all()
     ids = [d.id for d in dwellings]
     if not new:
-        session.exec(delete(DwellingPlaceDistance).where(col(DwellingPlaceDistance.dwelling_id).in_(ids)))  # type: ignore[call-overload]
+        session.exec(delete(DwellingPlaceDistance).where(col(DwellingPlaceDistance.dwelling_id).in_(ids)))
     if places:
         lat, lon, category = zip(*places, strict=True)
         distances = nearest_place_distances(

@@ -59,7 +59,7 @@ def put_region(*, session: Session, org: Organisation, code: str, data: RegionPu
     region.name = data.name
     region.updated_at = utcnow()
     session.add(region)
-    session.exec(delete(RegionMunicipality).where(col(RegionMunicipality.region_code) == code))  # type: ignore[call-overload]
+    session.exec(delete(RegionMunicipality).where(col(RegionMunicipality.region_code) == code))
     session.flush()
     session.add_all(RegionMunicipality(municipality_code=m, region_code=code) for m in data.municipality_codes)
     session.flush()
@@ -146,9 +146,9 @@ def upload_vulnerability(*, session: Session, org: Organisation, text: str) -> t
         del scores[code]
     rejected.sort(key=lambda r: int(r["line"]))
     for code, score in scores.items():
-        row = session.get(NeighbourhoodScore, code) or NeighbourhoodScore(code=code, vulnerability=score)
-        row.vulnerability, row.updated_at = score, utcnow()
-        session.add(row)
+        stored = session.get(NeighbourhoodScore, code) or NeighbourhoodScore(code=code, vulnerability=score)
+        stored.vulnerability, stored.updated_at = score, utcnow()
+        session.add(stored)
     session.flush()
     audit.record(session=session, organisation=org, action="upload", entity_type="vulnerability_scores",
                  entity_id=audit.name_id("vulnerability_scores", "all"),

@@ -88,7 +88,7 @@ class Registration(SQLModel, table=True):
     # A paused registration is not matched; it resumes by itself on `paused_until`.
     paused_until: date | None = None
     pause_reason: str | None = Field(default=None, sa_column=Column(String(500)))
-    # The change number and matcher-document digest of the registration's newest version (service.pool): set at
-    # commit, never by hand.
+    # The change number and matcher-document digest of the registration's newest version (service.shortlists.pool):
+    # set at commit, never by hand.
     match_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, index=True, server_default="0"))
     match_digest: str | None = Field(default=None, sa_column=Column(String(64)))

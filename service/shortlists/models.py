@@ -89,7 +89,7 @@ class MatchingRun(SQLModel, table=True):
     # Dwellings left out of the run, with the reason (a year without passend-toewijzen figures, say).
     skipped: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSONVariant, nullable=False))
     # zlib-compressed JSON of the inputs: the dwellings, the context's digest and the registrations' change number
-    # (service.pool). Runs stored before change numbers existed hold every registration here instead.
+    # (service.shortlists.pool). Runs stored before change numbers existed hold every registration here instead.
     inputs: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # The registration change number the run saw: replay rebuilds the registrations from their versions up to it.
     as_of_seq: int | None = Field(default=None, sa_column=Column(BigInteger))

@@ -1,6 +1,6 @@
 """Proposing shortlists: instantly for a newly offered dwelling, and in matching rounds over all unpublished ones.
 
-Both read registrations from the worker's prepared pool (service.pool) and nominate only through a claim: a
+Both read registrations from the worker's prepared pool (service.shortlists.pool) and nominate only through a claim: a
 candidate whose registration changed or was taken meanwhile is withheld and the solve runs again, so a lost race
 costs a retry, never a wrong candidate or a failed offer.
 """
@@ -25,9 +25,6 @@ from service.dwellings.models import DWELLING_STATES, Dwelling, DwellingStatus
 from service.errors import NotFound
 from service.figures import housing_figures
 from service.organisations.models import Organisation
-from service.pool import versions
-from service.pool.claim import Nomination, claim_rows, nominate
-from service.pool.pool import PoolKey, PoolView, Regions, RegistrationPool, pool_for
 from service.registrations.models import REGISTRATION_STATES, Registration, RegistrationStatus
 from service.shortlists import snapshot
 from service.shortlists.models import (
@@ -40,6 +37,9 @@ from service.shortlists.models import (
     ShortlistCandidate,
     ShortlistStatus,
 )
+from service.shortlists.pool import versions
+from service.shortlists.pool.claim import Nomination, claim_rows, nominate
+from service.shortlists.pool.pool import PoolKey, PoolView, Regions, RegistrationPool, pool_for
 from service.shortlists.problem import build_problem, dwellings_of, policy_of
 from service.sqltypes import utcnow
 from service.states import move

@@ -68,9 +68,10 @@ def upload_figures(*, session: Session, org: Organisation, text: str) -> tuple[i
         rejected.append({"line": lines.pop(code), "reason": f"municipality {code} does not exist"})
         del good[code]
     for code, (households, pressure) in good.items():
-        row = session.get(MunicipalityFigures, code) or MunicipalityFigures(code=code, households=0, care_pressure=0)
-        row.households, row.care_pressure, row.updated_at = households, pressure, utcnow()
-        session.add(row)
+        stored = session.get(MunicipalityFigures, code) or MunicipalityFigures(code=code, households=0,
+                                                                              care_pressure=0)
+        stored.households, stored.care_pressure, stored.updated_at = households, pressure, utcnow()
+        session.add(stored)
     session.flush()
     audit.record(session=session, organisation=org, action="upload", entity_type="municipality_figures",
                  entity_id=audit.name_id("municipality_figures", "all"),
@@ -101,7 +102,7 @@ def upload_stock(*, session: Session, org: Organisation, region_code: str, text:
             rejected.append({"line": number, "reason": f"dwellings {row[1]!r} is not a whole number >= 0"})
         else:
             good[corporation] = int(dwellings)
-    session.exec(delete(CorporationStock).where(col(CorporationStock.region_code) == region_code))  # type: ignore[call-overload]
+    session.exec(delete(CorporationStock).where(col(CorporationStock.region_code) == region_code))
     session.flush()
     session.add_all(CorporationStock(region_code=region_code, corporation_id=c, dwellings=n) for c, n in good.items())
     session.flush()

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -41,8 +41,8 @@ def overdue(*, session: Session, at: datetime | None = None) -> list[Overdue]:
     return sorted(late, key=lambda o: o.days_late, reverse=True)
 
 
-def _days(delta: object) -> float:
-    return round(delta.total_seconds() / 86400, 2)  # type: ignore[attr-defined]
+def _days(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 86400, 2)
 
 
 def _late_shortlists(session: Session, moment: datetime) -> list[tuple[Shortlist, Dwelling]]:

@@ -11,14 +11,10 @@ from sqlmodel import Session, col, select
 
 from service.dwellings import service as dwellings_service
 from service.dwellings.models import DWELLING_STATES, Dwelling, DwellingStatus
-from service.dwellings.schemas import DwellingUpdate
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.organisations.models import Organisation
-from service.pool import claim
 from service.regions import service as regions_service
-from service.registrations import service as registrations_service
 from service.registrations.models import REGISTRATION_STATES, Registration, RegistrationStatus
-from service.registrations.schemas import RegistrationUpdate
 from service.shortlists import service as shortlists_service
 from service.shortlists.models import (
     CANDIDATE_STATES,
@@ -30,13 +26,12 @@ from service.shortlists.models import (
     ShortlistCandidate,
     ShortlistStatus,
 )
+from service.shortlists.pool import claim
 from service.sqltypes import utcnow
 from service.states import move
 from service.workflow import notify
 
-LIVE = [s.value for s in LIVE_CANDIDATE_STATUSES]
-# Changing only these leaves every hard rule and score of a dwelling as it was.
-FIELDS_THE_RULES_IGNORE = {"address", "service_costs"}
+LIVE = [s.value for s in LIVE_CANDIDATE_STATUSES]  # as SQL values, for the queries below
 
 
 def _dwelling(session: Session, org: Organisation, dwelling_id: uuid.UUID) -> Dwelling:
@@ -230,7 +225,7 @@ def lock_dwellings_of(session: Session, registration_id: uuid.UUID) -> None:
                  .join(ShortlistCandidate, col(ShortlistCandidate.shortlist_id) == col(Shortlist.id))
                  .where(ShortlistCandidate.registration_id == registration_id,
                         col(ShortlistCandidate.status).in_(LIVE))
-                 .order_by(col(Dwelling.id)).with_for_update(of=Dwelling)).all()  # type: ignore[arg-type]
+                 .order_by(col(Dwelling.id)).with_for_update(of=Dwelling)).all()
 
 
 def _registration_of(session: Session, org: Organisation, registration_id: uuid.UUID) -> Registration:
@@ -268,14 +263,6 @@ def fall_through(*, session: Session, dwelling: Dwelling, shortlist: Shortlist, 
     _move_dwelling(session, dwelling, DwellingStatus.offered, org, "every candidate fell through")
     session.flush()
     shortlists_service.shortlist_new_dwelling(session=session, dwelling=dwelling)
-
-
-def on_dwelling_withdrawn(*, session: Session, dwelling: Dwelling, org: Organisation) -> None:
-    """A withdrawn dwelling releases its candidates."""
-    shortlist = shortlists_service.current_shortlist(session=session, dwelling_id=dwelling.id)
-    if shortlist is not None and shortlist.status in (ShortlistStatus.proposed, ShortlistStatus.published):
-        release_candidates(session=session, shortlist=shortlist, org=org, dwelling_id=dwelling.id)
-        close_shortlist(session, shortlist, org, "dwelling withdrawn")
 
 
 def cancel_nominations(*, session: Session, registration: Registration, org: Organisation | None,
@@ -316,65 +303,3 @@ def resume(*, session: Session, org: Organisation | None, registration_id: uuid.
     reg.paused_until, reg.pause_reason = None, None
     notify.registration_paused(session=session, registration=reg, resumed=True)
     return reg
-
-
-def withdraw_dwelling(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, reason: str | None,
-                      expected_version: int | None) -> Dwelling:
-    """Withdraw an offer before it is let (not while an offer is out); its candidates are released."""
-    dwelling = dwellings_service.withdraw_dwelling(session=session, org=org, dwelling_id=dwelling_id, reason=reason,
-                                                   expected_version=expected_version)
-    on_dwelling_withdrawn(session=session, dwelling=dwelling, org=org)
-    return dwelling
-
-
-def withdraw_registration(*, session: Session, org: Organisation, registration_id: uuid.UUID, reason: str | None,
-                          expected_version: int | None) -> Registration:
-    """Withdraw a registration; it leaves every shortlist it is on."""
-    lock_dwellings_of(session, registration_id)
-    reg = registrations_service.withdraw_registration(session=session, org=org, registration_id=registration_id,
-                                                      reason=reason, expected_version=expected_version)
-    cancel_nominations(session=session, registration=reg, org=org, reason="withdrawn")
-    return reg
-
-
-def update_dwelling(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, data: DwellingUpdate,
-                    expected_version: int | None) -> Dwelling:
-    """Change an unpublished offer; a proposed shortlist is matched again when a field the rules read changed."""
-    dwelling = dwellings_service.update_dwelling(session=session, org=org, dwelling_id=dwelling_id, data=data,
-                                                 expected_version=expected_version)
-    shortlist = shortlists_service.current_shortlist(session=session, dwelling_id=dwelling.id)
-    matcher_fields = set(data.model_dump(exclude_unset=True)) - FIELDS_THE_RULES_IGNORE
-    if dwelling.status == DwellingStatus.shortlisted and shortlist is not None and matcher_fields:
-        release_candidates(session=session, shortlist=shortlist, org=org, dwelling_id=dwelling.id)
-        fall_through(session=session, dwelling=dwelling, shortlist=shortlist, org=org)
-    return dwelling
-
-
-def update_registration(*, session: Session, org: Organisation, registration_id: uuid.UUID,
-                        data: RegistrationUpdate, expected_version: int | None) -> Registration:
-    """Change a registration; every nomination it holds is checked again and ended where a hard rule now fails."""
-    lock_dwellings_of(session, registration_id)
-    reg = registrations_service.update_registration(session=session, org=org, registration_id=registration_id,
-                                                    data=data, expected_version=expected_version)
-    recheck_nominations(session=session, org=org, registration=reg)
-    return reg
-
-
-def recheck_nominations(*, session: Session, org: Organisation | None, registration: Registration) -> None:
-    """End every nomination of a registration that no longer passes the hard rules (after a change or a revoke)."""
-    reg = registration
-    rows = session.exec(select(ShortlistCandidate, Shortlist)
-                        .join(Shortlist, col(Shortlist.id) == col(ShortlistCandidate.shortlist_id))
-                        .where(ShortlistCandidate.registration_id == reg.id,
-                               col(ShortlistCandidate.status).in_(LIVE))).all()
-    for candidate, shortlist in rows:
-        dwelling = session.exec(select(Dwelling).where(Dwelling.id == shortlist.dwelling_id)).one()
-        check = shortlists_service.evaluate_pair(session=session, dwelling=dwelling, registration=reg)
-        if not check.failed_rules:
-            continue
-        move_candidate(session, candidate, CandidateStatus.cancelled, org, dwelling.id,
-                       "no longer passes " + ", ".join(check.failed_rules))
-        move_registration(session, reg.id, RegistrationStatus.active, org, "nomination ended by a change")
-        if shortlist.status == ShortlistStatus.published.value:
-            notify.nomination_cancelled(session=session, dwelling=dwelling, registration=reg)
-        fall_through(session=session, dwelling=dwelling, shortlist=shortlist, org=org)

@@ -41,7 +41,7 @@ def tick_lock(engine: Engine) -> Iterator[bool]:
     # dies the server ends the session and frees the lock. AUTOCOMMIT keeps that connection from sitting idle in
     # a transaction for the length of the tick.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        held = connection.execute(text("SELECT pg_try_advisory_lock(CAST(:key AS bigint))"),
+        held: bool = connection.execute(text("SELECT pg_try_advisory_lock(CAST(:key AS bigint))"),
                                   {"key": TICK_LOCK_KEY}).scalar_one()
         if not held:
             yield False

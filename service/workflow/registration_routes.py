@@ -1,4 +1,7 @@
-"""HTTP routes for registrations: care providers submit and manage their own, coordinators read all."""
+"""HTTP routes for registrations: care providers submit and manage their own, coordinators read all.
+
+They live in workflow/ because changing and withdrawing a registration end nominations (changes.py).
+"""
 
 import uuid
 from typing import Annotated
@@ -9,7 +12,6 @@ from service import figures
 from service.auth import CareProvider, CareProviderOrCoordinator, Coordinator
 from service.concurrency import etag, expected_version
 from service.db import SessionDep
-from service.dwellings.schemas import Withdrawal
 from service.errors import FieldError, InvalidFields, problem_responses
 from service.pagination import Page, Paging
 from service.registrations import service
@@ -22,7 +24,8 @@ from service.registrations.schemas import (
     WaitingSince,
 )
 from service.sqltypes import utcnow
-from service.workflow import service as workflow
+from service.workflow import changes
+from service.workflow.schemas import Withdrawal
 
 router = APIRouter(prefix="/v1/registrations", tags=["registrations"])
 IfMatch = Annotated[str | None, Header(description="the ETag you last read; required for changes")]
@@ -109,7 +112,7 @@ def update_registration(
     if_match: IfMatch = None,
 ) -> RegistrationPublic:
     """Change an open registration; requires If-Match."""
-    reg = workflow.update_registration(
+    reg = changes.update_registration(
         session=session, org=org, registration_id=registration_id, data=data,
         expected_version=expected_version(if_match),
     )
@@ -130,7 +133,7 @@ def withdraw_registration(
     if_match: IfMatchOptional = None,
 ) -> RegistrationPublic:
     """Withdraw a registration (the client no longer needs a dwelling, or withdrew consent)."""
-    reg = workflow.withdraw_registration(
+    reg = changes.withdraw_registration(
         session=session, org=org, registration_id=registration_id, reason=data.reason if data else None,
         expected_version=expected_version(if_match) if if_match is not None else None,
     )

@@ -7,7 +7,7 @@ retires the slot. The matcher's prepared tables are rebuilt only when slots were
 out with the matcher's `members` mask, so the result always equals a problem built from the current members.
 
 A stale pool can never propose a registration that changed: a claim checks each candidate's status and change
-number under its row lock (service.pool.claim), and a mismatch makes the caller catch up and solve again.
+number under its row lock (service.shortlists.pool.claim), and a mismatch makes the caller catch up and solve again.
 """
 
 import threading
@@ -25,9 +25,9 @@ from sqlmodel import select
 import matching
 from matching.model import CATEGORIES
 from service.exemptions.models import Exemption
-from service.pool import versions
-from service.pool.docs import MatcherDoc, digest_of, doc_of
 from service.registrations.models import Registration, RegistrationStatus
+from service.shortlists.pool import versions
+from service.shortlists.pool.docs import MatcherDoc, digest_of, doc_of
 from service.shortlists.problem import CONTRACT_NEED, LOW_STIMULUS, SUPPORT
 
 MATCHABLE = (RegistrationStatus.active.value, RegistrationStatus.nominated.value)
@@ -176,7 +176,7 @@ class RegistrationPool:
                default_policy: matching.RegionPolicy) -> PoolView:
         """One registration as it is in this transaction, for checking one pair."""
         exemptions = list(session.execute(select(Exemption).where(
-            Exemption.registration_id == registration.id)).scalars())  # type: ignore[arg-type]
+            Exemption.registration_id == registration.id)).scalars())
         pool = cls()
         pool._reset(key)
         pool._add(registration.id, 0, RegistrationStatus.active.value, "", doc_of(registration, exemptions))

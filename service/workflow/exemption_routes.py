@@ -1,9 +1,11 @@
-"""Exemptions of a registration: coordinators grant and revoke, the care provider and coordinators read."""
+"""Exemptions of a registration: coordinators grant and revoke, the care provider and coordinators read.
+
+They live in workflow/ because a revoke ends the nominations that relied on the exemption (changes.py).
+"""
 
 import uuid
 
 from fastapi import APIRouter, status
-from sqlmodel import select
 
 from service.auth import CareProviderOrCoordinator, Coordinator
 from service.db import SessionDep
@@ -11,9 +13,8 @@ from service.errors import problem_responses
 from service.exemptions import service
 from service.exemptions.models import Exemption
 from service.exemptions.schemas import ExemptionCreate, ExemptionPublic, ExemptionRevoke
-from service.registrations.models import Registration
 from service.sqltypes import utcnow
-from service.workflow import service as workflow
+from service.workflow import changes
 
 router = APIRouter(prefix="/v1/registrations/{registration_id}/exemptions", tags=["exemptions"])
 
@@ -45,9 +46,6 @@ def list_exemptions(registration_id: uuid.UUID, org: CareProviderOrCoordinator,
 def revoke_exemption(registration_id: uuid.UUID, exemption_id: uuid.UUID, data: ExemptionRevoke, org: Coordinator,
                      session: SessionDep) -> ExemptionPublic:
     """Revoke an exemption with a reason; nominations that relied on it end (coordinator)."""
-    exemption = service.revoke(session=session, org=org, registration_id=registration_id,
-                               exemption_id=exemption_id, reason=data.reason)
-    workflow.lock_dwellings_of(session, registration_id)
-    registration = session.exec(select(Registration).where(Registration.id == registration_id)).one()
-    workflow.recheck_nominations(session=session, org=org, registration=registration)
+    exemption = changes.revoke_exemption(session=session, org=org, registration_id=registration_id,
+                                         exemption_id=exemption_id, reason=data.reason)
     return _public(exemption)

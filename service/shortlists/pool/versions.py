@@ -20,10 +20,10 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col
 
 from service.exemptions.models import Exemption
-from service.pool.docs import MatcherDoc, digest_of, doc_of
-from service.pool.models import ChangeCounter, ContentBlob, RegistrationVersion
 from service.registrations.models import Registration
 from service.shortlists.models import ShortlistCandidate
+from service.shortlists.pool.docs import MatcherDoc, digest_of, doc_of
+from service.shortlists.pool.models import ChangeCounter, ContentBlob, RegistrationVersion
 
 CHANGED = "doorstroom.changed_registrations"
 # Of those, the ones whose matcher document may have changed (not only their status).
@@ -204,7 +204,7 @@ def _with_documents(session: OrmSession, ids: list[uuid.UUID],
 
 def record_missing(session: Session) -> int:
     """Versions for registrations that have none (stored before versions existed, or inserted in bulk)."""
-    ids = list(session.execute(select(col(Registration.id)).where(col(Registration.match_seq) == 0)).scalars())
+    ids: list[uuid.UUID] = list(session.execute(select(col(Registration.id)).where(col(Registration.match_seq) == 0)).scalars())
     for start in range(0, len(ids), 2000):
         record_versions(session, ids[start:start + 2000])
     return len(ids)
@@ -231,6 +231,11 @@ def _versions(session: OrmSession, query: Any) -> list[Version]:
     rows = session.execute(query.join(ContentBlob, col(ContentBlob.digest) == col(RegistrationVersion.digest))).all()
     cache: dict[str, MatcherDoc] = {}
     out = []
+    rid: uuid.UUID
+    seq: int
+    status: str
+    digest: str
+    data: bytes
     for rid, seq, status, digest, data in rows:
         doc = cache.get(digest)
         if doc is None:

@@ -1,4 +1,7 @@
-"""HTTP routes for dwelling offers: thin, they authorise, call the service and shape the answer."""
+"""HTTP routes for dwelling offers: thin, they authorise, call the service and shape the answer.
+
+They live in workflow/ because offering, changing and withdrawing a dwelling reach into matching (changes.py).
+"""
 
 import uuid
 from typing import Annotated
@@ -10,10 +13,11 @@ from service.concurrency import etag, expected_version
 from service.db import SessionDep
 from service.dwellings import service
 from service.dwellings.models import DwellingStatus
-from service.dwellings.schemas import DwellingCreate, DwellingPublic, DwellingUpdate, Withdrawal
+from service.dwellings.schemas import DwellingCreate, DwellingPublic, DwellingUpdate
 from service.errors import problem_responses
 from service.pagination import Page, Paging
-from service.workflow import service as workflow
+from service.workflow import changes
+from service.workflow.schemas import Withdrawal
 
 router = APIRouter(prefix="/v1/dwellings", tags=["dwellings"])
 IfMatch = Annotated[str | None, Header(description="the ETag you last read; required for changes")]
@@ -34,7 +38,7 @@ def _answer(response: Response, dwelling: DwellingPublic) -> DwellingPublic:
 )
 def offer_dwelling(data: DwellingCreate, org: Corporation, session: SessionDep, response: Response) -> DwellingPublic:
     """Offer a dwelling to the matching office."""
-    offered = service.offer_dwelling(session=session, org=org, data=data)
+    offered = changes.offer_dwelling(session=session, org=org, data=data)
     if not offered.created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"{router.prefix}/{offered.dwelling.id}"
@@ -76,7 +80,7 @@ def update_dwelling(
     if_match: IfMatch = None,
 ) -> DwellingPublic:
     """Change an offer that is not yet published; requires If-Match."""
-    dwelling = workflow.update_dwelling(
+    dwelling = changes.update_dwelling(
         session=session, org=org, dwelling_id=dwelling_id, data=data, expected_version=expected_version(if_match)
     )
     return _answer(response, service.to_public(dwelling))
@@ -96,7 +100,7 @@ def withdraw_dwelling(
     if_match: IfMatchOptional = None,
 ) -> DwellingPublic:
     """Withdraw an offer before it is let (while an offer is out to a client, reject that candidate first)."""
-    dwelling = workflow.withdraw_dwelling(
+    dwelling = changes.withdraw_dwelling(
         session=session,
         org=org,
         dwelling_id=dwelling_id,

@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service.organisations.models import Organisation
-from service.pool import versions
-from service.pool.pool import PoolView
 from service.registrations.models import REGISTRATION_STATES, Registration, RegistrationStatus
 from service.shortlists.models import Shortlist, ShortlistCandidate
+from service.shortlists.pool import versions
+from service.shortlists.pool.pool import PoolView
 from service.states import move
 
 
@@ -38,7 +38,7 @@ def claim_rows(session: Session, view: PoolView, rows: list[int]) -> Claim:
         return Claim(won=(), lost=(), taken=())
     ids = {uuid.UUID(view.ids[r]): r for r in rows}
     # Whole rows, held by the session until commit, so that nominating them next reads nothing more.
-    loaded = list(session.execute(select(Registration).where(col(Registration.id).in_(list(ids)))
+    loaded: list[Registration] = list(session.execute(select(Registration).where(col(Registration.id).in_(list(ids)))
                                   .order_by(col(Registration.id)).with_for_update(skip_locked=True)).scalars())
     session.info.setdefault(versions.CLAIMED, {}).update({reg.id: reg for reg in loaded})
     found = {reg.id: (reg.status, reg.match_seq) for reg in loaded}
