@@ -56,8 +56,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     times = []
     for d in rng.integers(0, max(args.dwellings, 1), args.instant_runs).tolist() if args.dwellings else []:
         t3 = perf_counter()
-        instant_shortlist(problem, d, params, prepared=prepared)
+        instant = instant_shortlist(problem, d, params, prepared=prepared)
         times.append((perf_counter() - t3) * 1000.0)
+        assert instant.status == "OPTIMAL" and instant.shortlists[0].dwelling_index == d
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     line: dict[str, object] = {

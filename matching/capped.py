@@ -23,8 +23,10 @@ import numpy as np
 
 from matching.colgen import Assignment, assigned_to, column_generation, max_abs_score
 from matching.components import components
+from matching.cpsat import cpsat_assign
+from matching.flow import flow_assign
 from matching.model import BoolArray, IntArray, SolveParams
-from matching.optimiser import Arcs, Network, cpsat_assign, flow_assign
+from matching.network import Arcs, Network
 from matching.prepare import DwellingTables, RegistrationTables
 from matching.pricing import price
 from matching.sweep import NEG, Ordering, Sweep

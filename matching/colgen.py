@@ -20,8 +20,9 @@ import numpy as np
 
 from matching.components import components
 from matching.duals import Potentials, residual_potentials
+from matching.flow import flow_assign
 from matching.model import BoolArray, IntArray, SolveParams
-from matching.optimiser import Arcs, Network, flow_assign
+from matching.network import Arcs, Network
 from matching.prepare import DwellingTables, RegistrationTables
 from matching.pricing import price
 from matching.scoring import score_pairs
@@ -84,13 +85,8 @@ def assigned_to(arcs: Arcs, chosen: BoolArray, n_regs: int) -> IntArray:
 def initial_arcs(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, sweep: Sweep,
                  capacity: IntArray) -> Arcs:
     """Return the sweep's per-dwelling best candidates plus a greedy fill."""
-    top = sweep.top
-    keep = top.ravel() >= 0
-    d0 = np.repeat(np.arange(dw.n, dtype=np.int64), top.shape[1])[keep]
-    r0 = top.ravel()[keep]
-    gd, gr = greedy(dw, rg, ordering, sweep.packed, capacity, sweep.eligible_count, top)
-    first = Arcs(d0, r0, score_pairs(dw, rg, d0, r0))
-    return Arcs.union(first, Arcs(gd, gr, score_pairs(dw, rg, gd, gr)), rg.n)
+    gd, gr = greedy(dw, rg, ordering, sweep.packed, capacity, sweep.eligible_count, sweep.top)
+    return Arcs.union(sweep.candidate_arcs(dw, rg), Arcs(gd, gr, score_pairs(dw, rg, gd, gr)), rg.n)
 
 
 def column_generation(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, sweep: Sweep,

@@ -1,14 +1,17 @@
-"""Node potentials (LP duals) of an optimal assignment, and connected components.
+"""Node potentials (LP duals) of an optimal assignment: the certificate and the prices of column generation.
 
-The assignment network is source -> registration (cap 1) -> dwelling (cap 1 per pair) -> sink (cap slots),
-plus a return arc sink -> source of cost -M so that "fill as many slots as possible, then maximise score"
-becomes one min-cost circulation (M exceeds any score difference a single unit of flow can make).
+"Fill as many slots as possible, then maximise the weight" is one min-cost circulation on the network of
+network.py: pair arcs cost -weight, and a return arc sink -> source costs -big_m per unit, where big_m exceeds any
+weight change one more filled slot can cause. A flow is optimal exactly when its residual graph (below: unused
+arcs forward, used arcs backward, with the quota sub-nodes when there are quotas) has no negative cycle. Then
+shortest-path distances from a virtual root joined to every node at cost 0 are feasible potentials pi: every
+residual arc (i, j) of cost c has c + pi[i] - pi[j] >= 0.
 
-A flow is optimal exactly when its residual graph has no negative cycle, and then shortest-path distances
-from a virtual root are feasible potentials pi: every residual arc (i, j) has c + pi[i] - pi[j] >= 0. A
-pair (d, r) that was left out of the solved arc set satisfies this too iff score(d, r) <= pi[r] - pi[d];
-when that holds for every eligible pair, the restricted optimum is optimal for the full problem (the
-certificate behind column generation), and otherwise the violated pairs are the columns to add.
+For a pair (d, r) of weight w entering node h (d, or d's high-support sub-node), the reduced cost is
+pi[r] - pi[h] - w. It is >= 0 on the unused arcs of the solved set by construction. When it is >= 0 for every
+eligible pair outside the set too, the restricted optimum is optimal for the full problem; the pairs where it is
+negative are the columns pricing adds. Registrations without an arc have no node: their only residual arc is
+source -> registration at cost 0, so they take the source's potential.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from matching.model import BoolArray, IntArray
-from matching.optimiser import Arcs, Network
+from matching.network import Arcs, Network, NodeLayout
 
 _BELLMAN_FORD_ROUNDS = 5_000
 
@@ -31,20 +34,14 @@ class PotentialError(RuntimeError):
 
 @dataclass(frozen=True, eq=False)
 class Potentials:
-    """Potentials of dwellings (and their high-support sub-nodes) and registrations.
-
-    Registrations outside the arc set share the source's potential (their only residual arc is
-    source -> registration at cost 0).
-    """
+    """Potentials of dwellings, their high-support sub-nodes (the dwelling's own without quotas), registrations."""
 
     dwelling: IntArray
     dwelling_high: IntArray
     registration: IntArray
-    source: int
-    sink: int
 
     def reduced_costs(self, arcs: Arcs, net: Network) -> IntArray:
-        """Return pi[r] - pi[d] - weight for each arc (>= 0 on unused arcs at an optimum)."""
+        """Return pi[r] - pi[head] - weight for each arc (>= 0 on unused arcs at an optimum)."""
         head = np.where(net.via_sub(arcs), self.dwelling_high[arcs.d], self.dwelling[arcs.d])
         return np.asarray(self.registration[arcs.r] - head - net.weights(arcs), np.int64)
 
@@ -52,18 +49,17 @@ class Potentials:
 def residual_potentials(n_dwellings: int, n_registrations: int, arcs: Arcs, chosen: BoolArray, net: Network,
                         big_m: int) -> Potentials:
     """Return shortest-path potentials of the residual graph of an optimal assignment."""
-    regs, reg_local = np.unique(arcs.r, return_inverse=True)
-    u = len(regs)
-    dw0, sub0 = u, u + n_dwellings
-    src, snk = u + 2 * n_dwellings, u + 2 * n_dwellings + 1
-    n_nodes = snk + 1
+    layout = NodeLayout.of(arcs, n_dwellings)
+    u, reg_local = layout.n_registrations, layout.arc_registration
+    src, snk = layout.source, layout.sink
     weights = net.weights(arcs)
-    head_node = np.where(net.via_sub(arcs), sub0 + arcs.d, dw0 + arcs.d)
+    head_node = layout.arc_heads(arcs, net)
     load = np.bincount(arcs.d[chosen], minlength=n_dwellings)
     assigned = np.zeros(u, np.bool_)
     assigned[reg_local[chosen]] = True
-    dws = np.arange(n_dwellings, dtype=np.int64)
+    dwelling_nodes, sub_nodes = layout.dwelling_nodes(), layout.sub_nodes()
     regs_local = np.arange(u, dtype=np.int64)
+    room = load < net.capacity
     parts: list[tuple[IntArray, IntArray, IntArray]] = [
         # Pair arcs: unused ones forward at -weight, used ones backward at +weight.
         (np.where(chosen, head_node, reg_local), np.where(chosen, reg_local, head_node),
@@ -71,9 +67,8 @@ def residual_potentials(n_dwellings: int, n_registrations: int, arcs: Arcs, chos
         # Source arcs: unassigned registrations can still be reached, assigned ones can return.
         (np.where(assigned, regs_local, src), np.where(assigned, src, regs_local), np.zeros(u, np.int64)),
         # Sink arcs: dwellings with room can take more, dwellings with candidates can give one back.
-        ((dw0 + dws)[load < net.capacity], np.full(int((load < net.capacity).sum()), snk),
-         np.zeros(int((load < net.capacity).sum()), np.int64)),
-        (np.full(int((load > 0).sum()), snk), (dw0 + dws)[load > 0], np.zeros(int((load > 0).sum()), np.int64)),
+        (dwelling_nodes[room], np.full(int(room.sum()), snk), np.zeros(int(room.sum()), np.int64)),
+        (np.full(int((load > 0).sum()), snk), dwelling_nodes[load > 0], np.zeros(int((load > 0).sum()), np.int64)),
         # Return arc: one more filled slot is worth big_m.
         (np.array([snk]), np.array([src]), np.array([-big_m])),
     ]
@@ -81,21 +76,21 @@ def residual_potentials(n_dwellings: int, n_registrations: int, arcs: Arcs, chos
         parts.append((np.array([src]), np.array([snk]), np.array([big_m])))
     if net.quota is not None:
         through = np.bincount(arcs.d[chosen & net.via_sub(arcs)], minlength=n_dwellings)
-        room = through < np.minimum(net.quota, net.capacity)
-        parts.append(((sub0 + dws)[room], (dw0 + dws)[room], np.zeros(int(room.sum()), np.int64)))
+        quota_room = through < np.minimum(net.quota, net.capacity)
+        parts.append((sub_nodes[quota_room], dwelling_nodes[quota_room], np.zeros(int(quota_room.sum()), np.int64)))
         back = through > 0
-        parts.append(((dw0 + dws)[back], (sub0 + dws)[back], np.zeros(int(back.sum()), np.int64)))
+        parts.append((dwelling_nodes[back], sub_nodes[back], np.zeros(int(back.sum()), np.int64)))
     tail = np.concatenate([np.asarray(p[0], np.int64) for p in parts])
     head = np.concatenate([np.asarray(p[1], np.int64) for p in parts])
     cost = np.concatenate([np.asarray(p[2], np.int64) for p in parts])
-    pi = shortest_distances(n_nodes, tail, head, cost)
+    pi = shortest_distances(layout.n_nodes, tail, head, cost)
     if np.any(cost + pi[tail] - pi[head] < 0):
         raise PotentialError("residual graph has a negative cycle")
     pi_reg = np.full(n_registrations, pi[src], np.int64)
-    pi_reg[regs] = pi[:u]
-    pi_dw = pi[dw0:dw0 + n_dwellings].copy()
-    pi_sub = pi[sub0:sub0 + n_dwellings].copy() if net.quota is not None else pi_dw
-    return Potentials(pi_dw, pi_sub, pi_reg, int(pi[src]), int(pi[snk]))
+    pi_reg[layout.registrations] = pi[:u]
+    pi_dw = pi[dwelling_nodes].copy()
+    pi_sub = pi[sub_nodes].copy() if net.quota is not None else pi_dw
+    return Potentials(pi_dw, pi_sub, pi_reg)
 
 
 def shortest_distances(n_nodes: int, tail: IntArray, head: IntArray, cost: IntArray) -> IntArray:

@@ -6,6 +6,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    # Annotations only: matching.model imports this module.
+    from matching.model import BoolArray, IntArray
 
 
 class MissingFiguresError(LookupError):
@@ -29,13 +36,17 @@ class HousingFigures:
     rent_ceiling_high: int
     social_rent_maximum: int | None = None
 
+    def income_limits(self, persons: IntArray, pension_age: BoolArray) -> IntArray:
+        """Per household, the income limit for its size, at pension age or not."""
+        pension_multi = (self.income_limit_multi if self.income_limit_pension_multi is None
+                         else self.income_limit_pension_multi)
+        single = np.where(pension_age, self.income_limit_pension_single, self.income_limit_single)
+        multi = np.where(pension_age, pension_multi, self.income_limit_multi)
+        return np.where(persons <= 1, single, multi).astype(np.int64)
+
     def income_limit(self, persons: int, pension_age: bool) -> int:
         """Return the income limit for a household size, at pension age or not."""
-        if persons <= 1:
-            return self.income_limit_pension_single if pension_age else self.income_limit_single
-        if pension_age and self.income_limit_pension_multi is not None:
-            return self.income_limit_pension_multi
-        return self.income_limit_multi
+        return int(self.income_limits(np.array([persons]), np.array([pension_age]))[0])
 
 
 @dataclass(frozen=True)

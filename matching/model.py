@@ -48,7 +48,6 @@ LOW_STIMULUS_REQUIRED: Final = 2
 # Registration `support_intensity` (0 none, 1 light, 2 medium, 3 intensive); medium and up counts against the
 # neighbourhood cap.
 SUPPORT_MEDIUM: Final = 2
-SUPPORT_INTENSIVE: Final = 3
 HIGH_SUPPORT_MIN: Final = SUPPORT_MEDIUM
 
 PENSION_AGE: Final = 67
@@ -80,7 +79,7 @@ def days_since_epoch(values: Any) -> IntArray:
 
 def waiting_days_from(waiting_since: Any, reference_date: Any) -> IntArray:
     """Return whole days waited from `waiting_since` (dates) up to `reference_date`, never negative."""
-    return np.maximum(days_since_epoch(reference_date) - days_since_epoch(waiting_since), 0)
+    return np.asarray(np.maximum(days_since_epoch(reference_date) - days_since_epoch(waiting_since), 0), np.int64)
 
 
 def _column(values: Any, dtype: Any, n: int | None, name: str, ndim: int = 1, width: int = 0) -> Any:

@@ -73,7 +73,6 @@ class RegistrationTables:
         self.slots: tuple[RegionPolicy, ...] = (*policies, default_policy)
         self.figures = figures
         self.persons = regs.adults + regs.children_count
-        self.occupants = self.persons
         # -1 for childless households so that "needed > available" never fires for them.
         self.bedrooms_needed = np.where(regs.children_count > 0, 1 + (regs.children_count + 1) // 2, -1)
         self._ceilings: dict[int, IntArray] = {}
@@ -135,16 +134,7 @@ class RegistrationTables:
             return cached
         fig = self.figures.for_year(year)
         regs = self.source
-        pension = (year - regs.birth_year) >= PENSION_AGE
-        single = self.persons <= 1
-        multi_pension = fig.income_limit_pension_multi
-        limit = np.where(
-            single,
-            np.where(pension, fig.income_limit_pension_single, fig.income_limit_single),
-            np.where(pension & (multi_pension is not None),
-                     multi_pension if multi_pension is not None else fig.income_limit_multi,
-                     fig.income_limit_multi),
-        )
+        limit = fig.income_limits(self.persons, (year - regs.birth_year) >= PENSION_AGE)
         applies = regs.annual_income_cents <= limit
         ceiling = np.where(self.persons <= 2, fig.rent_ceiling_low, fig.rent_ceiling_high)
         out = np.where(applies, ceiling, NO_CEILING).astype(np.int64)

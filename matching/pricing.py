@@ -8,8 +8,9 @@ with threshold -G they are every pair that could still appear in a solution with
 optimum (reduced-cost fixing for the capped model).
 
 Only registrations that could reach the threshold are scored: score <= base[r] + bound[r] - recent[d],
-where bound[r] collects the bonuses r could get anywhere in the block (most registrations get none), so a
-registration needs base[r] + bound[r] - pi[r] > threshold - (pi[d] - recent[d]) for some row of the block.
+where bound[r] (scoring.registration_score_bounds) collects the bonuses r could get anywhere in the block
+(most registrations get none), so a registration needs base[r] + bound[r] - pi[r] > threshold - (pi[d] -
+recent[d]) for some row of the block.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.duals import Potentials
-from matching.model import BoolArray, IntArray
-from matching.optimiser import Arcs, Network
+from matching.model import IntArray
+from matching.network import Arcs, Network
 from matching.prepare import Block, DwellingTables, RegistrationTables
 from matching.rules import Cols
-from matching.scoring import score_block, score_pairs
+from matching.scoring import registration_score_bounds, score_block, score_pairs
 from matching.sweep import NEG, unpack_rows
 
 
@@ -34,28 +35,7 @@ class Priced:
     arcs: Arcs
     best_per_registration: IntArray
     top_sum_per_dwelling: IntArray
-    best_per_dwelling: IntArray
     max_dropped_amount: int
-
-
-def registration_bound(dw: DwellingTables, rg: RegistrationTables, rows: IntArray) -> IntArray:
-    """Per registration, an upper bound on score - base + recent-placement term over the given rows."""
-    bound = np.zeros(rg.n, np.int64)
-    c_pref = int(dw.c_pref[rows].max(initial=0))
-    if c_pref > 0:
-        prefers = dw.pref_matrix[np.unique(dw.muni_index[rows])].any(axis=0)
-        bound += c_pref * prefers
-    c_ls = int(dw.c_ls[rows].max(initial=0))
-    if c_ls > 0:
-        bound += c_ls * rg.ls_preferred
-    # Penalties with a negative weight act as bonuses; bound them too.
-    over = -int(dw.c_over[rows].min(initial=0))
-    if over > 0:
-        bound += over * rg.small
-    live = -int(dw.c_live[rows].min(initial=0))
-    if live > 0:
-        bound += live * rg.support
-    return bound
 
 
 def price(
@@ -68,29 +48,26 @@ def price(
     threshold: int,
     per_dwelling: int,
     per_registration: bool = True,
-    only: BoolArray | None = None,
 ) -> Priced:
     """Return up to `per_dwelling` pairs per dwelling (largest amount first) with amount > threshold.
 
-    With `per_registration`, each registration's single best such pair is added as well; `only` restricts
-    pricing to the flagged registrations.
+    With `per_registration`, each registration's single best such pair is added as well.
     """
     n = rg.n
     best_amount = np.full(n, NEG, np.int64)
     best_dwelling = np.full(n, -1, np.int64)
     top_sum = np.zeros(dw.n, np.int64)
-    best_row = np.full(dw.n, NEG, np.int64)
     found_d: list[IntArray] = []
     found_r: list[IntArray] = []
     max_dropped = NEG
     for block in dw.blocks:
         rows = block.rows
         pi_d = np.maximum(pot.dwelling[rows], pot.dwelling_high[rows])
-        q = rg.base[block.slot] + registration_bound(dw, rg, rows) - pot.registration
+        q = rg.base[block.slot] + registration_score_bounds(dw, rg, rows) - pot.registration
         # Only registrations eligible for some row of the block (OR of the packed rows) can qualify.
         any_row = np.unpackbits(np.bitwise_or.reduce(packed[rows], axis=0), count=n).view(np.bool_)
         keep = any_row & (q > threshold - int((pi_d - dw.c_recent[rows]).max()))
-        cand = np.flatnonzero(keep if only is None else keep & only)
+        cand = np.flatnonzero(keep)
         if len(cand) == 0:
             continue
         cols = Cols.subset(n, cand)
@@ -111,9 +88,8 @@ def price(
         if len(cand) > k:
             part = np.argpartition(-amount, k - 1, axis=1)
             idx = part[:, :k]
-            if len(cand) > k:
-                dropped = np.take_along_axis(amount, part[:, k:], axis=1).max(initial=NEG)
-                max_dropped = max(max_dropped, int(dropped))
+            dropped = np.take_along_axis(amount, part[:, k:], axis=1).max(initial=NEG)
+            max_dropped = max(max_dropped, int(dropped))
         else:
             idx = np.broadcast_to(np.arange(len(cand)), (len(rows), len(cand))).copy()
         top = np.take_along_axis(amount, idx, axis=1)
@@ -122,7 +98,6 @@ def price(
         # Sum of each dwelling's `capacity` largest amounts: bounds what its unused slots could gain.
         take = np.arange(k)[None, :] < net.capacity[rows][:, None]
         top_sum[rows] = np.where(take & (top > NEG), top, 0).sum(axis=1)
-        best_row[rows] = top[:, 0]
         sel = top > NEG
         found_d.append(np.broadcast_to(rows[:, None], top.shape)[sel])
         found_r.append(cand[idx][sel])
@@ -144,4 +119,4 @@ def price(
     else:
         d = r = np.zeros(0, np.int64)
     arcs = Arcs(d, r, score_pairs(dw, rg, d, r))
-    return Priced(arcs, np.maximum(best_amount, 0), top_sum, best_row, max_dropped)
+    return Priced(arcs, np.maximum(best_amount, 0), top_sum, max_dropped)

@@ -74,7 +74,7 @@ def _scatter(mask: BoolArray, csr: Csr, block: Block, cols: Cols) -> BoolArray:
 def household_fit(dw: DwellingTables, rg: RegistrationTables, block: Block, cols: Cols) -> BoolArray:
     """Exclude households larger than max_occupants, or with children lacking a child-fit dwelling."""
     rows = block.rows
-    too_many = cols.take(rg.occupants)[None, :] > dw.max_occupants[rows, None]
+    too_many = cols.take(rg.persons)[None, :] > dw.max_occupants[rows, None]
     # child_bedrooms is -1 for dwellings unsuitable for children; childless households need -1.
     short = cols.take(rg.bedrooms_needed)[None, :] > dw.child_bedrooms[rows, None]
     return too_many | short
@@ -100,7 +100,7 @@ def surroundings(dw: DwellingTables, rg: RegistrationTables, block: Block, cols:
 
 def low_stimulus(dw: DwellingTables, rg: RegistrationTables, block: Block, cols: Cols) -> BoolArray:
     """Exclude dwellings that are not low-stimulus for registrations that require it."""
-    return (~dw.ls_ok[block.rows])[:, None] & cols.take(rg.ls_required)[None, :]
+    return np.asarray((~dw.ls_ok[block.rows])[:, None] & cols.take(rg.ls_required)[None, :], np.bool_)
 
 
 def regional_ties(dw: DwellingTables, rg: RegistrationTables, block: Block, cols: Cols) -> BoolArray:
@@ -113,7 +113,7 @@ def accessibility(dw: DwellingTables, rg: RegistrationTables, block: Block, cols
     rows = block.rows
     wheel = cols.take(rg.wheelchair)[None, :] & ~dw.wheel_ok[rows, None]
     stairs = cols.take(rg.no_stairs)[None, :] & ~dw.stairs_ok[rows, None]
-    return wheel | stairs
+    return np.asarray(wheel | stairs, np.bool_)
 
 
 def contract(dw: DwellingTables, rg: RegistrationTables, block: Block, cols: Cols) -> BoolArray:
@@ -121,7 +121,7 @@ def contract(dw: DwellingTables, rg: RegistrationTables, block: Block, cols: Col
     rows = block.rows
     flip = cols.take(rg.need_flip)[None, :] & ~dw.offers_flip[rows, None]
     regular = cols.take(rg.need_regular)[None, :] & ~dw.offers_regular[rows, None]
-    return flip | regular
+    return np.asarray(flip | regular, np.bool_)
 
 
 def availability(dw: DwellingTables, rg: RegistrationTables, block: Block, cols: Cols) -> BoolArray:
@@ -170,22 +170,23 @@ def eligible_mask(masks: list[BoolArray], shape: tuple[int, int]) -> BoolArray:
 
 def row_counts(mask: BoolArray, shape: tuple[int, int]) -> IntArray:
     """Count True per row of a mask broadcast to `shape`."""
-    if mask.shape == shape:
-        return np.count_nonzero(mask, axis=1).astype(np.int64)
     if mask.shape == (1, shape[1]):
-        # Registration-only rule: every row has the same count.
+        # Registration-only rule, or a block of one row: every row has the same count (and counting without an
+        # axis is several times faster).
         return np.full(shape[0], int(np.count_nonzero(mask)), np.int64)
+    if mask.shape == shape:
+        return np.asarray(np.count_nonzero(mask, axis=1), np.int64)
     if mask.shape == (shape[0], 1):
         return mask[:, 0].astype(np.int64) * shape[1]
-    return np.count_nonzero(np.broadcast_to(mask, shape), axis=1).astype(np.int64)
+    return np.asarray(np.count_nonzero(np.broadcast_to(mask, shape), axis=1), np.int64)
 
 
 def column_counts(mask: BoolArray, shape: tuple[int, int]) -> IntArray:
     """Count True per column of a mask broadcast to `shape`."""
     if mask.shape == shape:
-        return np.count_nonzero(mask, axis=0).astype(np.int64)
+        return np.asarray(np.count_nonzero(mask, axis=0), np.int64)
     if mask.shape == (shape[0], 1):
         return np.full(shape[1], int(np.count_nonzero(mask)), np.int64)
     if mask.shape == (1, shape[1]):
-        return mask[0].astype(np.int64) * shape[0]
-    return np.count_nonzero(np.broadcast_to(mask, shape), axis=0).astype(np.int64)
+        return np.asarray(mask[0], np.int64) * shape[0]
+    return np.asarray(np.count_nonzero(np.broadcast_to(mask, shape), axis=0), np.int64)

@@ -12,7 +12,8 @@ from typing import Final
 
 import numpy as np
 
-from matching.model import RULE_CODES, IntArray
+from matching.model import RULE_CODES, BoolArray, IntArray
+from matching.network import Arcs
 from matching.prepare import Block, DwellingTables, RegistrationTables
 from matching.rules import Cols, eligible_mask, row_counts, rule_masks
 from matching.scoring import dwelling_score_bounds, score_block, score_pairs
@@ -32,6 +33,13 @@ class Sweep:
     score_hi: IntArray
     eligibility_seconds: float
     scoring_seconds: float
+
+    def candidate_arcs(self, dw: DwellingTables, rg: RegistrationTables) -> Arcs:
+        """Return each dwelling's best candidates (the `top` lists) as arcs, by dwelling then rank."""
+        keep = self.top.ravel() >= 0
+        d = np.repeat(np.arange(dw.n, dtype=np.int64), self.top.shape[1])[keep]
+        r = self.top.ravel()[keep]
+        return Arcs(d, r, score_pairs(dw, rg, d, r))
 
 
 class Ordering:
@@ -110,8 +118,14 @@ def top_k(
     return out
 
 
-def run_sweep(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, k: int) -> Sweep:
-    """Evaluate every rule for every pair block by block; keep counts, packed eligibility, top-k lists."""
+def run_sweep(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, k: int,
+              members: BoolArray | None = None) -> Sweep:
+    """Evaluate every rule for every pair block by block; keep counts, packed eligibility, top-k lists.
+
+    `members` (default: all) says which registrations belong to the problem: the others are neither eligible
+    nor counted as excluded, as if they were not there (a prepared pool holds registrations that left).
+    """
+    inside = None if members is None else np.asarray(members, np.bool_)[None, :]
     n_rules = len(RULE_CODES)
     excluded = np.zeros((dw.n, n_rules), np.int64)
     eligible_count = np.zeros(dw.n, np.int64)
@@ -125,9 +139,11 @@ def run_sweep(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, k:
         shape = (len(block.rows), rg.n)
         masks = rule_masks(dw, rg, block, cols)
         for j, mask in enumerate(masks):
-            excluded[block.rows, j] = row_counts(mask, shape)
+            excluded[block.rows, j] = row_counts(mask if inside is None else mask & inside, shape)
         elig = eligible_mask(masks, shape)
-        eligible_count[block.rows] = np.count_nonzero(elig, axis=1)
+        if inside is not None:
+            elig &= inside
+        eligible_count[block.rows] = row_counts(elig, shape)
         packed[block.rows] = np.packbits(elig, axis=1)
         t1 = perf_counter()
         top[block.rows] = top_k(dw, rg, ordering, block, elig, k, hi)

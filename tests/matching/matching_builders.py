@@ -1,9 +1,10 @@
-"""Builders for small matcher problems, and an independent scalar reference of every hard rule."""
+"""Builders for small matcher problems, an independent scalar reference of every hard rule, a round's stages."""
 
 from __future__ import annotations
 
 import csv
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,15 @@ from matching import (
     Problem,
     RegionPolicy,
     Registrations,
+    RegistrationTables,
     figures_from_rows,
+    prepare_registrations,
 )
+from matching.colgen import big_m_for
+from matching.network import Arcs
+from matching.prepare import DwellingTables
+from matching.scoring import score_pairs
+from matching.sweep import Ordering, Sweep, run_sweep
 
 FIGURES_CSV = Path(__file__).resolve().parents[2] / "data" / "housing_figures.csv"
 INF = float("inf")
@@ -175,3 +183,33 @@ def reference_score(problem: Problem, d: int, r: int) -> int:
 def reference_eligible(problem: Problem, d: int, r: int) -> bool:
     """True when no rule excludes the pair."""
     return not any(reference_fails(problem, d, r).values())
+
+
+@dataclass(frozen=True, eq=False)
+class Stages:
+    """The inputs a round hands its optimiser: prepared tables, the sweep, capacities and the slot weight."""
+
+    rg: RegistrationTables
+    dw: DwellingTables
+    ordering: Ordering
+    sweep: Sweep
+    capacity: np.ndarray
+    big_m: int
+
+
+def stages(problem: Problem, slots: int) -> Stages:
+    """Run a round up to its optimiser (what matching.solve does before column generation)."""
+    rg = prepare_registrations(problem)
+    dw = DwellingTables(problem, rg)
+    ordering = Ordering(rg)
+    sweep = run_sweep(dw, rg, ordering, k=2 * slots)
+    capacity = np.minimum(slots, sweep.eligible_count).astype(np.int64)
+    return Stages(rg, dw, ordering, sweep, capacity, big_m_for(dw, rg, sweep, capacity))
+
+
+def eligible_arcs(problem: Problem, dw: DwellingTables, rg: RegistrationTables) -> Arcs:
+    """Every eligible pair by the scalar reference, as arcs with the library's scores (the full model)."""
+    pairs = [(d, r) for d in range(dw.n) for r in range(rg.n) if reference_eligible(problem, d, r)]
+    d_idx = np.array([p[0] for p in pairs], np.int64)
+    r_idx = np.array([p[1] for p in pairs], np.int64)
+    return Arcs(d_idx, r_idx, score_pairs(dw, rg, d_idx, r_idx))

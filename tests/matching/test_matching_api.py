@@ -45,7 +45,7 @@ def test_empty_sides() -> None:
     no_regs = build([{}, {}], [])
     result = solve(no_regs)
     assert [len(s.candidates) for s in result.shortlists] == [0, 0]
-    assert instant_shortlist(no_regs, 1).candidates == ()
+    assert instant_shortlist(no_regs, 1).shortlists[0].candidates == ()
 
 
 def test_result_echoes_policies_and_reports_phases() -> None:
@@ -60,7 +60,8 @@ def test_prepared_registrations_are_reused_and_checked() -> None:
     problem = build([{}, {"bare_rent_cents": 90_000}], [{"waiting_days": 5}, {"waiting_days": 9}])
     prepared = prepare_registrations(problem)
     assert solve(problem, prepared=prepared).objective == solve(problem).objective
-    assert [c.registration_id for c in instant_shortlist(problem, 0, prepared=prepared).candidates] == ["r1", "r0"]
+    instant = instant_shortlist(problem, 0, prepared=prepared).shortlists[0]
+    assert [c.registration_id for c in instant.candidates] == ["r1", "r0"]
     other = build([{}], [{}])
     with pytest.raises(ValueError):
         instant_shortlist(other, 0, prepared=prepared)

@@ -2,132 +2,31 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 
 import numpy as np
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from matching_builders import INF, build, reference_eligible, reference_fails, reference_score
+from matching_builders import eligible_arcs, reference_eligible, reference_fails, reference_score
+from matching_strategies import PROPERTY, brute_force, problems
 
 from matching import (
     RULE_CODES,
     Problem,
-    RegionPolicy,
     SolveParams,
-    capped,
     diagnose_registrations,
-    exemption_mask,
     instant_shortlist,
     prepare_registrations,
     solve,
+    take_dwellings,
 )
 from matching.capped import neighbourhood_caps
-from matching.optimiser import Arcs, cpsat_assign
+from matching.cpsat import cpsat_assign
 from matching.prepare import DwellingTables
-from matching.scoring import score_pairs
-
-NEIGHBOURHOODS = ("BU03440101", "BU03440102", "BU03440201", "BU03630101")
-
-
-@st.composite
-def problems(draw: st.DrawFn, max_dwellings: int = 3, max_registrations: int = 6, cap: bool = False) -> Problem:
-    """Small problems whose attributes straddle every rule's edge."""
-    n_d = draw(st.integers(1, max_dwellings))
-    n_r = draw(st.integers(1, max_registrations))
-    codes = NEIGHBOURHOODS[:2] if cap else NEIGHBOURHOODS
-    dwellings = [{
-        "neighbourhood_code": draw(st.sampled_from(codes)),
-        "region_index": draw(st.sampled_from([0, 0, 1, -1])),
-        "max_occupants": draw(st.integers(1, 4)),
-        "bedrooms": draw(st.integers(0, 3)),
-        "suitable_for_children": draw(st.booleans()),
-        "bare_rent_cents": draw(st.sampled_from([60_000, 71_302, 71_303, 76_414, 90_000])),
-        "floor_area_m2": draw(st.sampled_from([30.0, 50.0, 64.5])),
-        "floor": draw(st.sampled_from([0, 2])),
-        "has_elevator": draw(st.booleans()),
-        "wheelchair_accessible": draw(st.booleans()),
-        "gallery_access": draw(st.booleans()),
-        "contract_types": draw(st.sampled_from([1, 2, 3, 5])),
-        "available_from": draw(st.sampled_from(["2025-12-20", "2026-03-01"])),
-        "nearest_place_m": (draw(st.sampled_from([100.0, 200.0, INF])), INF,
-                            draw(st.sampled_from([150.0, 300.0, INF])), INF),
-    } for _ in range(n_d)]
-    registrations = [{
-        "adults": draw(st.integers(1, 2)),
-        "children_count": draw(st.sampled_from([0, 0, 1, 3])),
-        "birth_year": draw(st.sampled_from([1990, 1958])),
-        "annual_income_cents": draw(st.sampled_from([2_000_000, 2_940_000, 5_000_000])),
-        "support_intensity": draw(st.sampled_from([0, 2, 3, 3] if cap else [0, 1, 2, 3])),
-        "avoid_radius_m": (draw(st.sampled_from([0.0, 200.0])), 0.0, 0.0, 0.0),
-        "low_stimulus": draw(st.integers(0, 2)),
-        "needs_wheelchair": draw(st.booleans()) and draw(st.booleans()),
-        "needs_no_stairs": draw(st.booleans()),
-        "contract": draw(st.integers(0, 2)),
-        "ready_from": draw(st.sampled_from(["2025-11-01", "2026-03-10"])),
-        "waiting_days": draw(st.integers(0, 40)),
-        "registered_at": draw(st.integers(0, 5)),
-        "ties_years": [draw(st.sampled_from([0.0, 2.0, 3.0])), draw(st.sampled_from([0.0, 5.0]))],
-        "exempt_rules": draw(st.sampled_from([0, 0, exemption_mask(["REGIONAL_TIES"])])),
-        "urgent": draw(st.booleans()),
-        "available": draw(st.booleans()) or draw(st.booleans()),
-        "avoid_areas": draw(st.sampled_from([(), ("WK034401",), ("GM0363",)])),
-        "preferred": draw(st.sampled_from([(), ("GM0344",)])),
-    } for _ in range(n_r)]
-    weights = {
-        "weight_waiting_per_day": draw(st.integers(1, 3)),
-        "weight_urgency": draw(st.integers(0, 20)),
-        "weight_preferred_municipality": draw(st.integers(0, 15)),
-        "weight_low_stimulus_preferred": draw(st.integers(0, 10)),
-        "weight_oversize_per_m2": draw(st.integers(0, 2)),
-        "weight_support_vulnerability": draw(st.integers(0, 1)),
-        "weight_recent_placement": draw(st.integers(0, 5)),
-        "ready_date_slack_days": draw(st.sampled_from([0, 10])),
-        "max_high_support_per_neighbourhood": draw(st.integers(0, 1)) if cap else None,
-    }
-    policies = (RegionPolicy("a", min_tie_years=3.0, **weights), RegionPolicy("b", min_tie_years=1.0, **weights))
-    rejected = tuple((d, r) for d in range(n_d) for r in range(n_r) if draw(st.integers(0, 9)) == 0)
-    return build(dwellings, registrations, policies, rejected_pairs=rejected,
-                 default_policy=RegionPolicy("default", **{**weights, "max_high_support_per_neighbourhood": None}),
-                 neighbourhood_vulnerability={"BU03440101": 40, "BU03440201": 90},
-                 recent_placements={"BU03440102": 2})
-
-
-def brute_force(problem: Problem, slots: int) -> tuple[int, int]:
-    """Best (filled slots, total score) over every assignment, by enumeration."""
-    n_d, n_r = len(problem.dwellings), len(problem.registrations)
-    options = [[-1] + [d for d in range(n_d) if reference_eligible(problem, d, r)] for r in range(n_r)]
-    score = {(d, r): reference_score(problem, d, r) for r in range(n_r) for d in options[r][1:]}
-    caps = {}
-    for d in range(n_d):
-        cap = problem.policy_for_region(int(problem.dwellings.region_index[d])).max_high_support_per_neighbourhood
-        if cap is not None:
-            code = problem.dwellings.neighbourhood_code[d]
-            caps[code] = min(caps.get(code, cap), cap)
-    high = problem.registrations.support_intensity >= 2
-    best = (0, 0)
-    for choice in itertools.product(*options):
-        load = [0] * n_d
-        high_in: dict[str, int] = {}
-        for r, d in enumerate(choice):
-            if d >= 0:
-                load[d] += 1
-                if high[r]:
-                    code = problem.dwellings.neighbourhood_code[d]
-                    high_in[code] = high_in.get(code, 0) + 1
-        if max(load) > slots or any(n > caps.get(code, n) for code, n in high_in.items()):
-            continue
-        value = (sum(load), sum(score[(d, r)] for r, d in enumerate(choice) if d >= 0))
-        best = max(best, value)
-    return best
 
 
 def shortlist_ids(problem: Problem, params: SolveParams | None = None) -> list[list[str]]:
     return [[c.registration_id for c in s.candidates] for s in solve(problem, params).shortlists]
-
-
-PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
@@ -185,30 +84,11 @@ def test_cap_path_is_lexicographically_optimal(problem: Problem, slots: int) -> 
 
 @PROPERTY
 @given(problems(cap=True), st.integers(1, 3))
-def test_cap_path_with_a_poor_hint_still_reaches_the_optimum(problem: Problem, slots: int) -> None:
-    # Starve the hint (no high-support quota at all, no rebalancing) so that the reduced CP-SAT model and
-    # the polish step have to find the optimum themselves.
-    def no_quota(arcs, chosen, capacity, dw, high, nb_cap, tb_value, low_count=None):
-        return np.where(nb_cap[dw.nb_index] >= 0, 0, capacity).astype(np.int64)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(capped, "quotas", no_quota)
-        patch.setattr(capped, "_REBALANCE_ROUNDS", 0)
-        result = solve(problem, SolveParams(slots_per_dwelling=slots, max_time_in_seconds=5.0))
-    assert (result.filled_slots, result.objective) == brute_force(problem, slots)
-    assert result.bound >= result.objective
-
-
-@PROPERTY
-@given(problems(cap=True), st.integers(1, 3))
 def test_cpsat_model_alone_is_lexicographically_optimal(problem: Problem, slots: int) -> None:
     # The CP-SAT model on every eligible pair, without a hint or any reduction, against enumeration.
     rg = prepare_registrations(problem)
     dw = DwellingTables(problem, rg)
-    pairs = [(d, r) for d in range(dw.n) for r in range(rg.n) if reference_eligible(problem, d, r)]
-    d_idx = np.array([p[0] for p in pairs], np.int64)
-    r_idx = np.array([p[1] for p in pairs], np.int64)
-    arcs = Arcs(d_idx, r_idx, score_pairs(dw, rg, d_idx, r_idx))
+    arcs = eligible_arcs(problem, dw, rg)
     capacity = np.full(dw.n, slots, np.int64)
     big_m = 1 + 2 * sum(abs(int(s)) for s in arcs.s)
     result = cpsat_assign(arcs, capacity, rg.high_support, dw.nb_index, neighbourhood_caps(dw),
@@ -238,7 +118,7 @@ def test_adding_an_ineligible_registration_changes_nothing(problem: Problem) -> 
 def test_deterministic_and_instant_matches_single_dwelling_optimum(problem: Problem) -> None:
     assert shortlist_ids(problem) == shortlist_ids(problem)
     for d in range(len(problem.dwellings)):
-        instant = instant_shortlist(problem, d)
+        instant = instant_shortlist(problem, d).shortlists[0]
         ranked = sorted((r for r in range(len(problem.registrations)) if reference_eligible(problem, d, r)),
                         key=lambda r: (-reference_score(problem, d, r), -int(problem.registrations.waiting_days[r]),
                                        int(problem.registrations.registered_at[r]), r))
@@ -257,3 +137,19 @@ def test_diagnosis_counts_passes_and_sole_blockers(problem: Problem) -> None:
             assert diag.passing[code] == sum(not f[code] for f in fails)
             freed = sum(all(not v for k, v in f.items() if k != code) for f in fails)
             assert diag.eligible_without[code] == freed
+
+
+@PROPERTY
+@given(problems(max_dwellings=3, max_registrations=7), st.integers(1, 3))
+def test_instant_is_the_result_of_a_round_of_the_dwelling_alone(problem: Problem, slots: int) -> None:
+    params = SolveParams(slots_per_dwelling=slots)
+    for d in range(len(problem.dwellings)):
+        instant = instant_shortlist(problem, d, params)
+        alone = replace(problem, dwellings=take_dwellings(problem.dwellings, [d]),
+                        rejected_pairs=tuple((0, r) for dd, r in problem.rejected_pairs if dd == d))
+        round_ = solve(alone, params)
+        assert instant.shortlists == (replace(round_.shortlists[0], dwelling_index=d),)
+        for name in ("status", "objective", "bound", "gap", "filled_slots", "filled_slots_bound", "eligible_pairs",
+                     "policy_versions", "default_policy_version"):
+            assert getattr(instant, name) == getattr(round_, name), name
+        assert set(instant.timings) == set(round_.timings)

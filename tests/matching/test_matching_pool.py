@@ -32,12 +32,12 @@ def test_members_and_availability_on_a_prepared_pool_equal_a_problem_of_the_memb
     members = np.array([rng.random() < 0.7 for _ in regs])
     available = np.array([rng.random() < 0.8 for _ in regs])
     whole = build([dwelling], regs)
-    pooled = instant_shortlist(whole, 0, prepared=prepare_registrations(whole), available=available,
-                               members=members)
+    (pooled,) = instant_shortlist(whole, 0, prepared=prepare_registrations(whole), available=available,
+                                  members=members).shortlists
 
     kept = [i for i in range(len(regs)) if members[i]]
     alone = build([dwelling], [{**regs[i], "available": bool(available[i])} for i in kept])
-    fresh = instant_shortlist(alone, 0)
+    (fresh,) = instant_shortlist(alone, 0).shortlists
 
     assert [f"r{kept[int(c.registration_id[1:])]}" for c in fresh.candidates] == \
         [c.registration_id for c in pooled.candidates]

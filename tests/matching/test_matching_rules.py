@@ -16,7 +16,7 @@ from matching import (
 
 
 def excluded(problem, dwelling: int = 0) -> dict[str, int]:
-    return dict(instant_shortlist(problem, dwelling).excluded)
+    return dict(instant_shortlist(problem, dwelling).shortlists[0].excluded)
 
 
 def rule(problem, code: str) -> bool:
@@ -187,4 +187,4 @@ def test_a_registration_failing_two_rules_counts_under_both() -> None:
     problem = build([{"contract_types": 1}], [{"contract": 1, "needs_wheelchair": True}, {}])
     counts = excluded(problem)
     assert counts["CONTRACT"] == 1 and counts["ACCESSIBILITY"] == 1
-    assert instant_shortlist(problem).eligible_count == 1
+    assert instant_shortlist(problem).shortlists[0].eligible_count == 1
