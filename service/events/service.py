@@ -70,7 +70,7 @@ def list_endpoints(*, session: Session, org: Organisation) -> list[WebhookEndpoi
 
 
 def deactivate_endpoint(*, session: Session, org: Organisation, endpoint_id: uuid.UUID) -> WebhookEndpoint:
-    """Stop deliveries to an endpoint (pending ones are left; events stay pullable)."""
+    """Stop deliveries to an endpoint: pending ones are not tried again (events stay pullable)."""
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.organisation_id != org.id:
         raise NotFound(f"no webhook endpoint {endpoint_id}")
@@ -119,7 +119,7 @@ def _claim(*, session: Session, limit: int) -> list[_Job]:
         .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(Delivery.endpoint_id))
         .join(Event, col(Event.id) == col(Delivery.event_id))
         .where(col(Delivery.delivered_at).is_(None), col(Delivery.gave_up_at).is_(None),
-               col(Delivery.next_attempt_at) <= moment)
+               col(Delivery.next_attempt_at) <= moment, col(WebhookEndpoint.active).is_(True))
         .order_by(col(Delivery.next_attempt_at)).limit(limit)
         .with_for_update(skip_locked=True, of=Delivery)
     ).all()
