@@ -4,6 +4,7 @@ Read from the source (no import is executed), so a new upward import fails here 
 """
 
 import ast
+import itertools
 from collections import defaultdict
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def test_no_domain_package_imports_one_that_imports_it_back() -> None:
     for package in sorted(edges):
         cycle = _cycle_from(package, edges)
         if cycle:
-            cycles[" -> ".join(cycle)] = {f"{a} -> {b}": sorted(edges[a][b]) for a, b in zip(cycle, cycle[1:])}
+            cycles[" -> ".join(cycle)] = {f"{a} -> {b}": sorted(edges[a][b]) for a, b in itertools.pairwise(cycle)}
     assert cycles == {}
 
 

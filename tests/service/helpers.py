@@ -60,3 +60,27 @@ def create_registration(client: TestClient, **overrides: Any) -> dict[str, Any]:
 def if_match(version: int | str) -> dict[str, str]:
     """The If-Match header for a version."""
     return {"If-Match": f'"{version}"'}
+
+
+def forbidden(response: Response, *allowed: str, kind: str) -> dict[str, Any]:
+    """A 403 problem saying which kinds of organisation the operation is for and what the refused key is."""
+    body = problem(response, 403)
+    assert body["title"] == "Forbidden"
+    assert body["detail"] == f"this operation is for {', '.join(sorted(allowed))}; this key is a {kind}", body
+    return body
+
+
+def not_found(response: Response, detail: str) -> dict[str, Any]:
+    """A 404 problem with exactly this detail (it names what was looked for, never whose it is)."""
+    body = problem(response, 404)
+    assert (body["title"], body["detail"]) == ("Not Found", detail), body
+    return body
+
+
+def audit_trail(coordinator: TestClient, entity_id: str) -> list[tuple[str, str | None]]:
+    """(action, organisation id) of every audit record about an entity, oldest first, as a coordinator reads it."""
+    response = coordinator.get("/v1/audit", params={"entity_id": entity_id, "limit": 100})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == len(body["items"])
+    return [(r["action"], r["organisation_id"]) for r in reversed(body["items"])]

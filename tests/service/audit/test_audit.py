@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.service.helpers import create_dwelling, create_registration, if_match
+from tests.service.helpers import create_dwelling, create_registration, if_match, not_found
 
 AUDIT = "/v1/audit"
 REGISTRATIONS = "/v1/registrations"
@@ -52,8 +52,11 @@ def test_showing_the_candidate_profile_is_a_recorded_read(client_for):
 def test_a_refused_read_of_another_providers_registration_is_not_recorded_as_a_read(client_for):
     registration = create_registration(client_for("care_provider"))
     coordinator = client_for("coordinator")
-    assert client_for("care_provider").get(f"{REGISTRATIONS}/{registration['id']}").status_code == 404
+    refused = client_for("care_provider").get(f"{REGISTRATIONS}/{registration['id']}")
+    assert refused.status_code == 404
+    not_found(refused, f"no registration {registration['id']}")
     assert _records(coordinator, entity_id=registration["id"], action="read") == []
+    assert [r["action"] for r in _records(coordinator, entity_id=registration["id"])] == ["create"]
 
 
 def test_listing_registrations_writes_one_read_record_per_registration_listed(client_for):

@@ -1,9 +1,11 @@
 """The dwelling offer over HTTP: create, read, list, change with If-Match, withdraw, idempotent references."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests import factories
-from tests.service.helpers import create_dwelling, field_errors, if_match, problem, total
+from tests.service.helpers import create_dwelling, field_errors, if_match, not_found, problem, total
 
 DWELLINGS = "/v1/dwellings"
 
@@ -55,7 +57,8 @@ def test_read_returns_the_offer_with_its_etag(client_for):
 
 def test_read_of_an_unknown_id_is_404(client_for):
     response = client_for("corporation").get(f"{DWELLINGS}/00000000-0000-4000-8000-000000000000")
-    problem(response, 404)
+    not_found(response, "no dwelling 00000000-0000-4000-8000-000000000000")
+    assert "etag" not in response.headers
 
 
 def test_list_is_paginated_with_limit_offset_and_total(client_for):
@@ -206,12 +209,15 @@ def test_patch_into_an_unknown_municipality_is_422_naming_neighbourhood_code(cli
 def test_withdraw_sets_the_status_and_keeps_the_reason(client_for):
     corp = client_for("corporation")
     created = create_dwelling(corp)
+    assert created["withdrawn_at"] is None
+    asked = datetime.now(UTC)
     response = corp.post(f"{DWELLINGS}/{created['id']}/withdraw", json={"reason": "sold to the tenant"})
     assert response.status_code == 200, response.text
     stored = corp.get(f"{DWELLINGS}/{created['id']}").json()
     assert stored["status"] == "withdrawn"
     assert stored["withdrawal_reason"] == "sold to the tenant"
     assert stored["withdrawn_at"] is not None
+    assert asked <= datetime.fromisoformat(stored["withdrawn_at"]) <= datetime.now(UTC)
     assert stored["version"] == 2
 
 

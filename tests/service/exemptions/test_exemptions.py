@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from tests.service.helpers import field_errors, problem
+from tests.service.helpers import field_errors, forbidden, not_found, problem
 from tests.service.stuck.scenario import ALMERE_ONLY, TODAY, offer, register, setup, single
 
 UNTIL = (TODAY + timedelta(days=180)).isoformat()
@@ -107,12 +107,20 @@ def test_exemptions_are_listed_for_the_care_provider_on_the_timeline_and_in_the_
 def test_who_may_grant_and_read(client_for):
     coordinator, corporation, care = setup(client_for)
     mother = _almere_mother(care, coordinator)
-    problem(_exempt(care, mother), 403)
-    problem(_exempt(corporation, mother), 403)
-    problem(client_for("care_provider").get(f"/v1/registrations/{mother}/exemptions"), 404)
-    problem(corporation.get(f"/v1/registrations/{mother}/exemptions"), 403)
-    problem(coordinator.post(f"/v1/registrations/{mother}/exemptions/{mother}/revoke", json={"reason": "no such"}),
-            404)
+    forbidden(_exempt(care, mother), "coordinator", kind="care_provider")
+    forbidden(_exempt(corporation, mother), "coordinator", kind="corporation")
+    not_found(client_for("care_provider").get(f"/v1/registrations/{mother}/exemptions"),
+              f"no registration {mother}")
+    forbidden(corporation.get(f"/v1/registrations/{mother}/exemptions"), "care_provider", "coordinator",
+              kind="corporation")
+    not_found(coordinator.post(f"/v1/registrations/{mother}/exemptions/{mother}/revoke", json={"reason": "no such"}),
+              f"registration {mother} has no exemption {mother}")
+    # The refused grants wrote nothing and took nothing from the contingent.
+    assert coordinator.get(f"/v1/registrations/{mother}/exemptions").json() == []
+    assert coordinator.get("/v1/audit", params={"entity_id": mother, "action": "exemption_granted"}).json() \
+        ["total"] == 0
+    assert care.get(f"/v1/registrations/{mother}/eligibility").json()["exempt_rules"] == []
+    assert _exempt(coordinator, mother).json()["contingent_used"] == 1
 
 
 def test_bad_exemptions_are_refused_field_by_field(client_for):
@@ -142,4 +150,6 @@ def test_revoking_ends_a_nomination_that_relied_on_the_exemption(client_for):
     # Her nomination ended and the dwelling was matched again, without her: she no longer has regional ties.
     again = coordinator.get(f"/v1/dwellings/{dwelling}/shortlist").json()
     assert mother not in [c["registration_id"] for c in again["candidates"]]
-    assert again["excluded"]["REGIONAL_TIES"] >= 1
+    # She is the only registration, and regional ties are all that keeps her out.
+    assert again["excluded"]["REGIONAL_TIES"] == 1
+    assert again["candidates"] == [] and again["eligible_count"] == 0

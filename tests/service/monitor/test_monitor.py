@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from tests.service.helpers import problem
+from tests.service.helpers import forbidden
 from tests.service.stuck.scenario import TODAY, offer, register, setup, single, ties
 
 NOW = datetime.now(UTC)
@@ -91,8 +91,10 @@ def test_a_corporation_sees_its_own_line_and_the_total_unless_the_monitor_is_ope
     seen = big.get("/v1/monitor", params=params).json()
     assert [(line["scope"], line["key"]) for line in seen["lines"]] == [("region", "U16"),
                                                                         ("corporation", str(big.org.id))]
-    problem(care.get("/v1/monitor", params=params), 403)
-    problem(care.get("/v1/monitor/chart.svg", params=params), 403)
+    for path in ("/v1/monitor", "/v1/monitor/chart.svg"):
+        refused = care.get(path, params=params)
+        forbidden(refused, "coordinator", "corporation", kind="care_provider")
+        assert "lines" not in refused.json() and "<svg" not in refused.text
 
     region = coordinator.get("/v1/regions/U16").json()
     opened = {"name": region["name"], "municipality_codes": region["municipality_codes"],

@@ -15,7 +15,7 @@ from service.config import Settings
 from service.main import create_app
 from service.places.service import nearest_distances
 from tests import factories
-from tests.service.helpers import create_dwelling, field_errors, if_match, problem
+from tests.service.helpers import create_dwelling, field_errors, forbidden, if_match, problem
 
 IMPORT = "/v1/places/import"
 PLACES = "/v1/places"
@@ -146,8 +146,10 @@ def test_a_missing_or_bad_source_name_is_422(client_for, params):
 
 @pytest.mark.parametrize("kind", ["corporation", "care_provider"])
 def test_only_a_coordinator_may_import_places(client_for, kind):
-    problem(client_for(kind).post(IMPORT, params={"source": "osm"}, json=MIXED), 403)
-    assert _places(client_for("coordinator"))["total"] == 0
+    forbidden(client_for(kind).post(IMPORT, params={"source": "osm"}, json=MIXED), "coordinator", kind=kind)
+    coordinator = client_for("coordinator")
+    assert _places(coordinator)["total"] == 0
+    assert coordinator.get("/v1/audit", params={"action": "import"}).json()["total"] == 0
 
 
 def test_importing_without_a_key_is_401(anonymous, client_for):
@@ -209,7 +211,10 @@ def test_listing_places_with_an_unknown_category_is_422(client_for):
 
 @pytest.mark.parametrize("kind", ["corporation", "care_provider"])
 def test_only_a_coordinator_may_list_places(client_for, kind):
-    problem(client_for(kind).get(PLACES), 403)
+    _import(client_for("coordinator"), "osm", MIXED)
+    response = client_for(kind).get(PLACES)
+    forbidden(response, "coordinator", kind=kind)
+    assert "items" not in response.json() and "Slijterij" not in response.text
 
 
 # --- the body limit ---------------------------------------------------------------------------------------------

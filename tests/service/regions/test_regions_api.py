@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from service.audit.service import name_id
 from service.regions.service import vulnerability_scores
-from tests.service.helpers import field_errors, problem
+from tests.service.helpers import field_errors, forbidden, not_found, problem
 
 REGIONS = "/v1/regions"
 VULNERABILITY = "/v1/neighbourhoods/vulnerability"
@@ -111,7 +111,7 @@ def test_an_unknown_municipality_is_422_naming_its_position(client_for):
                                           json=_region(municipality_codes=[UTRECHT, "GM9999"])))
     assert set(errors) == {"municipality_codes.1"}
     assert "GM9999" in errors["municipality_codes.1"]
-    problem(coordinator.get(f"{REGIONS}/U16"), 404)
+    not_found(coordinator.get(f"{REGIONS}/U16"), "no region U16")
 
 
 def test_an_unknown_municipality_is_named_by_its_position_in_the_document_sent(client_for):
@@ -132,7 +132,7 @@ def test_a_municipality_already_in_another_region_is_409_and_changes_nothing(cli
     body = problem(coordinator.put(f"{REGIONS}/Lekstroom", json=_region(municipality_codes=[ZEIST, NIEUWEGEIN])),
                    409)
     assert NIEUWEGEIN in body["detail"]
-    problem(coordinator.get(f"{REGIONS}/Lekstroom"), 404)
+    not_found(coordinator.get(f"{REGIONS}/Lekstroom"), "no region Lekstroom")
     assert _get(coordinator, f"{REGIONS}/U16")["municipality_codes"] == [UTRECHT, NIEUWEGEIN]
 
 
@@ -178,8 +178,11 @@ def test_a_malformed_region_code_is_422(client_for, code):
 
 @pytest.mark.parametrize("kind", ["corporation", "care_provider"])
 def test_only_a_coordinator_may_put_a_region(client_for, kind):
-    problem(client_for(kind).put(f"{REGIONS}/U16", json=_region()), 403)
-    problem(client_for("coordinator").get(f"{REGIONS}/U16"), 404)
+    forbidden(client_for(kind).put(f"{REGIONS}/U16", json=_region()), "coordinator", kind=kind)
+    coordinator = client_for("coordinator")
+    not_found(coordinator.get(f"{REGIONS}/U16"), "no region U16")
+    assert _get(coordinator, REGIONS) == []
+    assert coordinator.get("/v1/audit", params={"action": "put"}).json()["total"] == 0
 
 
 def test_putting_a_region_without_a_key_is_401(anonymous):
@@ -199,7 +202,7 @@ def test_every_role_may_read_the_regions_and_policies(client_for, kind):
 
 @pytest.mark.parametrize("path", [f"{REGIONS}/NOPE", f"{REGIONS}/NOPE/policies"])
 def test_an_unknown_region_is_404(client_for, path):
-    problem(client_for("corporation").get(path), 404)
+    not_found(client_for("corporation").get(path), "no region NOPE")
 
 
 def test_reading_regions_without_a_key_is_401(anonymous):
@@ -273,7 +276,7 @@ def test_uploading_a_score_again_updates_it(client_for, session):
 
 @pytest.mark.parametrize("kind", ["corporation", "care_provider"])
 def test_only_a_coordinator_may_upload_vulnerability_scores(client_for, session, kind):
-    problem(_csv(client_for(kind), "BU03440302,72\n"), 403)
+    forbidden(_csv(client_for(kind), "BU03440302,72\n"), "coordinator", kind=kind)
     assert vulnerability_scores(session=session) == {}
 
 

@@ -140,12 +140,15 @@ def test_patch_with_an_unknown_municipality_is_422_naming_it(client_for):
 def test_withdraw_sets_the_status_and_keeps_the_reason(client_for):
     cp = client_for("care_provider")
     created = create_registration(cp)
+    assert created["withdrawn_at"] is None
+    asked = datetime.now(UTC)
     response = cp.post(f"{REGISTRATIONS}/{created['id']}/withdraw", json={"reason": "found a home herself"})
     assert response.status_code == 200, response.text
     stored = cp.get(f"{REGISTRATIONS}/{created['id']}").json()
     assert (stored["status"], stored["withdrawal_reason"], stored["version"]) == (
         "withdrawn", "found a home herself", 2)
     assert stored["withdrawn_at"] is not None
+    assert asked <= datetime.fromisoformat(stored["withdrawn_at"]) <= datetime.now(UTC)
 
 
 def test_withdrawing_twice_is_409_with_the_current_state(client_for):

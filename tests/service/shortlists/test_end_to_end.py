@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from tests import factories
+from tests.service.helpers import forbidden, not_found
 
 TODAY = factories.TODAY
 DWELLING_AT = {"lat": 52.0907, "lon": 5.0985}
@@ -84,8 +85,14 @@ def test_a_corporation_sees_only_published_shortlists_and_only_the_minimised_pro
     _register(care, coordinator, _single(notes="relapse risk near bars"), 300)
     dwelling_id = corporation.post("/v1/dwellings", json=factories.dwelling(
         location=DWELLING_AT, available_from=TODAY.isoformat())).json()["id"]
-    assert corporation.get(f"/v1/dwellings/{dwelling_id}/shortlist").status_code == 404
-    assert care.get(f"/v1/dwellings/{dwelling_id}/shortlist").status_code == 403
+    unpublished = corporation.get(f"/v1/dwellings/{dwelling_id}/shortlist")
+    assert unpublished.status_code == 404
+    not_found(unpublished, f"dwelling {dwelling_id} has no shortlist you can see yet")
+    assert "candidates" not in unpublished.json() and "relapse" not in unpublished.text
+    refused = care.get(f"/v1/dwellings/{dwelling_id}/shortlist")
+    assert refused.status_code == 403
+    forbidden(refused, "coordinator", "corporation", kind="care_provider")
+    assert "candidates" not in refused.json()
 
     assert coordinator.post(f"/v1/dwellings/{dwelling_id}/shortlist/publish").status_code == 200
     seen = corporation.get(f"/v1/dwellings/{dwelling_id}/shortlist")
@@ -94,7 +101,10 @@ def test_a_corporation_sees_only_published_shortlists_and_only_the_minimised_pro
     assert set(candidate["profile"]) == MINIMISED_KEYS
     assert "relapse" not in seen.text and "client_ref" not in seen.text and "avoid" not in seen.text
     other = client_for("corporation")
-    assert other.get(f"/v1/dwellings/{dwelling_id}/shortlist").status_code == 404
+    foreign = other.get(f"/v1/dwellings/{dwelling_id}/shortlist")
+    assert foreign.status_code == 404
+    not_found(foreign, f"no dwelling {dwelling_id}")  # as if it did not exist
+    assert candidate["registration_id"] not in foreign.text
 
 
 def test_a_short_shortlist_says_why(client_for):
@@ -135,7 +145,8 @@ def test_a_matching_round_reoptimises_reports_its_figures_and_replays_identicall
     started = coordinator.post("/v1/matching-rounds", json={"max_seconds": 5})
     assert started.status_code == 201, started.text
     run = started.json()
-    assert run["kind"] == "round" and run["dwellings"] >= 2 and run["solver_status"] == "OPTIMAL"
+    # Both dwellings are unpublished (shortlisted), so the round re-optimises exactly those two.
+    assert run["kind"] == "round" and run["dwellings"] == 2 and run["solver_status"] == "OPTIMAL"
     assert run["filled_slots"] == 4 and run["gap"] == 0 and run["bound"] == run["objective"]
     assert {"load", "eligibility", "scoring", "optimise"} <= set(run["seconds"])
     assert run["policy_versions"] == {"U16": 1}
@@ -145,6 +156,9 @@ def test_a_matching_round_reoptimises_reports_its_figures_and_replays_identicall
     replay = coordinator.post(f"/v1/matching-rounds/{run['id']}/replay").json()
     assert replay["identical"] is True and replay["differing_dwellings"] == []
     assert corporation.post("/v1/matching-rounds").status_code == 403
+    forbidden(corporation.post("/v1/matching-rounds", json={"max_seconds": 5}), "coordinator", kind="corporation")
+    assert [r["id"] for r in coordinator.get("/v1/matching-rounds").json()["items"] if r["kind"] == "round"] == \
+        [run["id"]]
 
 
 def test_a_dwelling_in_a_year_without_figures_is_blocked_with_a_clear_reason(client_for, monkeypatch):

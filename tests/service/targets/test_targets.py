@@ -1,6 +1,6 @@
 """Yearly targets: split by the distribution key with largest-remainder rounding, overrides beside the split."""
 
-from tests.service.helpers import field_errors, problem
+from tests.service.helpers import field_errors, forbidden, not_found
 
 FIGURES = "code,households,care_pressure\nGM0344,100,0\nGM0356,50,0.2\nGM0355,40,-0.5\n"
 YEAR = 2027
@@ -62,13 +62,19 @@ def test_overrides_are_kept_and_the_rest_is_split_by_the_key(client_for):
 
 def test_a_corporation_sees_its_own_part_only_and_care_providers_none(client_for):
     coordinator, big, _small = _setup(client_for)
-    coordinator.put(f"/v1/targets/{YEAR}", json={"region": "U16", "total": 10})
+    stored = coordinator.put(f"/v1/targets/{YEAR}", json={"region": "U16", "total": 10}).json()
     seen = big.get(f"/v1/targets/{YEAR}", params={"region": "U16"}).json()
     assert [p["key"] for p in seen["corporations"]] == [str(big.org.id)]
     assert len(seen["municipalities"]) == 3
-    problem(client_for("care_provider").get(f"/v1/targets/{YEAR}", params={"region": "U16"}), 403)
-    problem(big.put(f"/v1/targets/{YEAR}", json={"region": "U16", "total": 10}), 403)
-    problem(coordinator.get(f"/v1/targets/{YEAR + 1}", params={"region": "U16"}), 404)
+    refused = client_for("care_provider").get(f"/v1/targets/{YEAR}", params={"region": "U16"})
+    forbidden(refused, "coordinator", "corporation", kind="care_provider")
+    assert "municipalities" not in refused.json()
+    forbidden(big.put(f"/v1/targets/{YEAR}", json={"region": "U16", "total": 99}), "coordinator", kind="corporation")
+    assert coordinator.get(f"/v1/targets/{YEAR}", params={"region": "U16"}).json() == stored  # still 10
+    assert coordinator.get("/v1/audit", params={"action": "put", "organisation_id": str(big.org.id)}).json() \
+        ["total"] == 0
+    not_found(coordinator.get(f"/v1/targets/{YEAR + 1}", params={"region": "U16"}),
+              f"no target for region U16 in {YEAR + 1}")
 
 
 def test_bad_overrides_and_bad_upload_lines_are_reported(client_for):

@@ -1,6 +1,6 @@
 """What-if: a changed policy evaluated on today's open dwellings and registrations, changing nothing."""
 
-from tests.service.helpers import field_errors, problem
+from tests.service.helpers import field_errors, forbidden, not_found
 from tests.service.stuck.scenario import ALMERE_ONLY, offer, register, setup, single, ties
 
 
@@ -53,6 +53,7 @@ def test_a_bad_policy_change_is_refused_by_field_and_only_coordinators_may_ask(c
     errors = field_errors(coordinator.post("/v1/what-if", json={"region": "U16",
                                                                 "policy": {"min_tie_years": -1, "colour": "red"}}))
     assert set(errors) == {"policy.min_tie_years", "policy.colour"}
-    problem(coordinator.post("/v1/what-if", json={"region": "NOPE", "policy": {}}), 404)
-    problem(corporation.post("/v1/what-if", json={"region": "U16", "policy": {}}), 403)
-    problem(care.post("/v1/what-if", json={"region": "U16", "policy": {}}), 403)
+    not_found(coordinator.post("/v1/what-if", json={"region": "NOPE", "policy": {}}), "no region NOPE")
+    forbidden(corporation.post("/v1/what-if", json={"region": "U16", "policy": {}}), "coordinator",
+              kind="corporation")
+    forbidden(care.post("/v1/what-if", json={"region": "U16", "policy": {}}), "coordinator", kind="care_provider")

@@ -5,7 +5,7 @@ from functools import partial
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from tests.service.helpers import if_match, problem
+from tests.service.helpers import if_match, not_found, problem
 from tests.service.racing import race
 from tests.service.workflow.conftest import Committing
 from tests.service.workflow.flow import World, conflict
@@ -137,6 +137,7 @@ def test_a_client_withdrawn_or_paused_while_being_selected_leaves_no_offer_behin
             assert left.status_code == (200 if step == "withdraw" else 409), left.text
         else:
             problem(select, 404)  # no longer a candidate
+            not_found(select, f"registration {first} is not a candidate on this shortlist")
             assert left.status_code == 200, left.text
         gone = left.status_code == 200
         expected = ("withdrawn" if step == "withdraw" else "paused") if gone else "offered"

@@ -13,7 +13,7 @@ from service.cli import app as cli
 from service.config import Settings
 from service.main import create_app
 from service.workflow.deadlines import apply_expiry, overdue
-from tests.service.helpers import problem
+from tests.service.helpers import forbidden
 from tests.service.workflow.flow import TODAY, World
 
 ZERO = {"offers_expired": 0, "offers_surfaced": 0, "shortlists_rematched": 0, "shortlists_surfaced": 0,
@@ -52,8 +52,10 @@ def test_overdue_lists_late_shortlists_and_offers_with_how_late_they_are(world: 
     assert (shortlist["kind"], shortlist["dwelling_id"], shortlist["registration_id"]) == ("shortlist", waiting, None)
     assert shortlist["days_late"] == pytest.approx(2, abs=0.01)
     assert datetime.fromisoformat(shortlist["due_at"]) < later
-    problem(w.corporation.get("/v1/overdue"), 403)
-    problem(w.care.get("/v1/overdue"), 403)
+    for client, kind in ((w.corporation, "corporation"), (w.care, "care_provider")):
+        refused = client.get("/v1/overdue")
+        forbidden(refused, "coordinator", kind=kind)
+        assert offered not in refused.text and waiting not in refused.text
 
 
 def test_an_expired_offer_falls_through_to_the_candidates_left(world: World, session: Session):

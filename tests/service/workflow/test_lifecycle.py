@@ -1,13 +1,15 @@
 """The shortlist workflow over HTTP: from offer to let, the fall-through paths, and every step that is not allowed."""
 
 import uuid
+from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from service.shortlists.models import Shortlist, ShortlistCandidate
-from tests.service.helpers import field_errors, problem
+from tests.service.helpers import field_errors, forbidden, not_found, problem
 from tests.service.workflow.flow import NOTES, World, conflict, new_id
 
 
@@ -19,6 +21,8 @@ def test_the_happy_path_from_offer_to_let(world: World):
     assert w.ranked(dwelling_id) == [first, second, third]  # the longest wait first
     assert w.registration_status(spare) == "active"
     assert w.corporation.get(f"/v1/dwellings/{dwelling_id}/shortlist").status_code == 404
+    not_found(w.corporation.get(f"/v1/dwellings/{dwelling_id}/shortlist"),
+              f"dwelling {dwelling_id} has no shortlist you can see yet")
 
     published = w.ok(w.publish(dwelling_id))
     assert published["status"] == "published"
@@ -53,15 +57,29 @@ def test_the_happy_path_from_offer_to_let(world: World):
 
 def test_every_transition_is_audited_with_organisation_time_from_to_and_reason(world: World):
     w = world
+    started = datetime.now(UTC)
     dwelling_id, (first, second, _third) = w.published()
     w.ok(w.select(dwelling_id, first))
     w.ok(w.decline(first, "size", "too small"))
     response = w.coordinator.get("/v1/audit", params={"action": "transition", "limit": 100})
     records = response.json()["items"]
-    assert records
+    # Offer: the dwelling is shortlisted and its three clients nominated (candidates are created proposed, which is
+    # no step); publish: the dwelling, the shortlist and its three candidates; select: dwelling, candidate and the
+    # client's offer; decline: candidate, client and dwelling back (the shortlist stays published).
+    steps = Counter((r["entity_type"], r["detail"]["from"], r["detail"]["to"]) for r in records)
+    assert steps == Counter({
+        ("dwelling", "offered", "shortlisted"): 1, ("registration", "active", "nominated"): 3,
+        ("dwelling", "shortlisted", "published"): 1, ("shortlist", "proposed", "published"): 1,
+        ("shortlist_candidate", "proposed", "published"): 3,
+        ("dwelling", "published", "candidate_selected"): 1, ("shortlist_candidate", "published", "selected"): 1,
+        ("registration", "nominated", "offered"): 1,
+        ("shortlist_candidate", "selected", "declined"): 1, ("registration", "offered", "active"): 1,
+        ("dwelling", "candidate_selected", "published"): 1})
+    assert response.json()["total"] == len(records) == 15
     for record in records:
         assert {"from", "to", "reason"} <= set(record["detail"]), record
         assert record["at"]
+        assert started <= datetime.fromisoformat(record["at"]) <= datetime.now(UTC)
     by_org = {(r["entity_type"], r["detail"]["from"], r["detail"]["to"]): r for r in records}
     assert by_org[("dwelling", "shortlisted", "published")]["organisation_id"] == str(w.coordinator.org.id)
     assert by_org[("dwelling", "published", "candidate_selected")]["organisation_id"] == str(w.corporation.org.id)
@@ -70,6 +88,9 @@ def test_every_transition_is_audited_with_organisation_time_from_to_and_reason(w
     assert declined["detail"]["reason"] == "size"
     assert declined["detail"]["registration_id"] == first and declined["detail"]["dwelling_id"] == dwelling_id
     assert by_org[("dwelling", "candidate_selected", "published")]["detail"]["reason"]
+    # Two published candidates are left, so the dwelling goes back to choosing, not to matching again.
+    assert by_org[("dwelling", "candidate_selected", "published")]["detail"]["reason"] == \
+        "selected candidate fell through"
 
 
 def test_the_coordinator_replaces_a_candidate_before_publishing(world: World):
@@ -82,16 +103,22 @@ def test_the_coordinator_replaces_a_candidate_before_publishing(world: World):
     errors = field_errors(w.replace(dwelling_id, third, wheelchair))
     assert "ACCESSIBILITY" in errors["replacement_registration_id"]
     conflict(w.replace(dwelling_id, third, first), "nominated")
-    problem(w.replace(dwelling_id, spare, wheelchair), 404)
+    not_found(w.replace(dwelling_id, spare, wheelchair), f"registration {spare} is not a candidate on this shortlist")
     problem(w.replace(dwelling_id, third, new_id()), 422)
     assert "reason" in field_errors(w.replace(dwelling_id, third, spare, reason=""))
-    problem(w.replace(dwelling_id, third, spare, client=w.corporation), 403)
-    problem(w.replace(dwelling_id, third, spare, client=w.care), 403)
+    forbidden(w.replace(dwelling_id, third, spare, client=w.corporation), "coordinator", kind="corporation")
+    forbidden(w.replace(dwelling_id, third, spare, client=w.care), "coordinator", kind="care_provider")
+    # None of the refused replacements touched the shortlist or the clients.
+    assert w.candidates(dwelling_id) == {first: "proposed", second: "proposed", third: "proposed"}
+    assert (w.registration_status(spare), w.registration_status(wheelchair)) == ("active", "active")
 
     replaced = w.ok(w.replace(dwelling_id, third, spare, reason="lives next door to the ex-partner"))
     by_id = {c["registration_id"]: c for c in replaced["candidates"]}
     assert by_id[third]["status"] == "replaced" and by_id[spare]["status"] == "proposed"
     assert by_id[spare]["rank"] == 3 and by_id[spare]["score"] > 0
+    # World.register makes each client wait ten days less than the one before, from 990: spare is the fourth.
+    assert by_id[spare]["score_breakdown"]["waiting"] == 960
+    assert by_id[spare]["score"] == sum(by_id[spare]["score_breakdown"].values())
     assert w.registration_status(third) == "active" and w.registration_status(spare) == "nominated"
     [audited] = [t for t in w.transitions(third) if t["detail"]["to"] == "active"]
     assert audited["detail"]["reason"] == "replaced"
@@ -112,8 +139,10 @@ def test_a_rejection_is_final_also_after_the_dwelling_is_matched_again(world: Wo
     assert rejected["status"] == "published"
     assert w.registration_status(first) == "active"
     assert w.candidates(dwelling_id)[first] == "rejected"
-    problem(w.reject(dwelling_id, first), 404)  # no longer a candidate
-    problem(w.select(dwelling_id, first), 404)
+    no_longer = f"registration {first} is not a candidate on this shortlist"
+    not_found(w.reject(dwelling_id, first), no_longer)  # no longer a candidate
+    not_found(w.select(dwelling_id, first), no_longer)
+    assert w.candidates(dwelling_id)[first] == "rejected" and w.dwelling_status(dwelling_id) == "published"
 
     # The others fall through too: the dwelling is matched again at once, but never with the rejected pair.
     w.ok(w.select(dwelling_id, second))
@@ -133,6 +162,8 @@ def test_a_rejection_is_final_also_after_the_dwelling_is_matched_again(world: Wo
     # The rejection is about this dwelling only: the client is matched elsewhere.
     elsewhere = w.offer()
     assert {first, second, third} <= set(w.ranked(elsewhere))
+    # The newcomer is on the first dwelling's shortlist, so these three are the only free clients, longest wait first.
+    assert w.ranked(elsewhere) == [first, second, third]
 
 
 def test_a_declined_offer_lets_the_corporation_choose_again_and_frees_the_client(world: World):
@@ -253,9 +284,12 @@ def test_a_paused_registration_is_not_matched_until_it_resumes(world: World):
 def test_pausing_is_validated_and_limited_to_the_care_provider_and_the_coordinator(world: World, client_for):
     w = world
     reg = w.register()
-    problem(w.pause(reg, client=w.corporation), 403)
-    problem(w.resume(reg, client=w.corporation), 403)
-    problem(w.pause(reg, client=client_for("care_provider")), 404)
+    before = w.care.get(f"/v1/registrations/{reg}").json()
+    forbidden(w.pause(reg, client=w.corporation), "care_provider", "coordinator", kind="corporation")
+    forbidden(w.resume(reg, client=w.corporation), "care_provider", "coordinator", kind="corporation")
+    not_found(w.pause(reg, client=client_for("care_provider")), f"no registration {reg}")
+    assert w.care.get(f"/v1/registrations/{reg}").json() == before  # still active, same version
+    assert w.transitions(reg) == []
     assert "until" in field_errors(w.pause(reg, days=0))
     assert "until" in field_errors(w.pause(reg, days=-3))
     conflict(w.resume(reg), "active")
@@ -306,29 +340,46 @@ def test_other_organisations_get_404_and_other_roles_403(world: World, client_fo
     w = world
     dwelling_id, (first, second, _third) = w.published()
     other_corporation, other_care = client_for("corporation"), client_for("care_provider")
-    problem(w.select(dwelling_id, first, client=other_corporation), 404)
-    problem(w.reject(dwelling_id, first, client=other_corporation), 404)
-    problem(w.let(dwelling_id, first, client=other_corporation), 404)
-    problem(w.withdraw(dwelling_id, client=other_corporation), 404)
-    problem(w.select(new_id(), first), 404)
-    problem(w.select(dwelling_id, new_id()), 404)
 
-    problem(w.publish(dwelling_id, client=w.corporation), 403)
-    problem(w.publish(dwelling_id, client=w.care), 403)
-    problem(w.select(dwelling_id, first, client=w.coordinator), 403)
-    problem(w.select(dwelling_id, first, client=w.care), 403)
-    problem(w.reject(dwelling_id, first, client=w.care), 403)
-    problem(w.reject(dwelling_id, first, client=w.coordinator), 403)
+    def untouched() -> tuple[object, ...]:
+        """Everything a refused step could have changed: statuses, audited steps and events of all parties."""
+        return (w.candidates(dwelling_id), w.dwelling_status(dwelling_id), w.transitions(dwelling_id),
+                w.transitions(first), w.events(w.corporation), w.events(w.care), w.events(other_corporation),
+                w.events(other_care))
+
+    before = untouched()
+    unknown_dwelling, unknown_registration = new_id(), new_id()
+    not_found(w.select(dwelling_id, first, client=other_corporation), f"no dwelling {dwelling_id}")
+    not_found(w.reject(dwelling_id, first, client=other_corporation), f"no dwelling {dwelling_id}")
+    not_found(w.let(dwelling_id, first, client=other_corporation), f"no dwelling {dwelling_id}")
+    not_found(w.withdraw(dwelling_id, client=other_corporation), f"no dwelling {dwelling_id}")
+    not_found(w.select(unknown_dwelling, first), f"no dwelling {unknown_dwelling}")
+    not_found(w.select(dwelling_id, unknown_registration),
+              f"registration {unknown_registration} is not a candidate on this shortlist")
+
+    forbidden(w.publish(dwelling_id, client=w.corporation), "coordinator", kind="corporation")
+    forbidden(w.publish(dwelling_id, client=w.care), "coordinator", kind="care_provider")
+    forbidden(w.select(dwelling_id, first, client=w.coordinator), "corporation", kind="coordinator")
+    forbidden(w.select(dwelling_id, first, client=w.care), "corporation", kind="care_provider")
+    forbidden(w.reject(dwelling_id, first, client=w.care), "corporation", kind="care_provider")
+    forbidden(w.reject(dwelling_id, first, client=w.coordinator), "corporation", kind="coordinator")
+    assert untouched() == before
     w.ok(w.select(dwelling_id, first))
-    problem(w.accept(first, client=other_care), 404)
-    problem(w.decline(first, client=other_care), 404)
-    problem(w.accept(first, client=w.corporation), 403)
-    problem(w.accept(first, client=w.coordinator), 403)
-    problem(w.decline(first, client=w.corporation), 403)
+    before = untouched()
+    not_found(w.accept(first, client=other_care), f"no registration {first}")
+    not_found(w.decline(first, client=other_care), f"no registration {first}")
+    forbidden(w.accept(first, client=w.corporation), "care_provider", kind="corporation")
+    forbidden(w.accept(first, client=w.coordinator), "care_provider", kind="coordinator")
+    forbidden(w.decline(first, client=w.corporation), "care_provider", kind="corporation")
+    assert untouched() == before
     w.ok(w.accept(first))
-    problem(w.let(dwelling_id, first, client=w.coordinator), 403)
-    problem(w.let(dwelling_id, first, client=w.care), 403)
+    before = untouched()
+    forbidden(w.let(dwelling_id, first, client=w.coordinator), "corporation", kind="coordinator")
+    forbidden(w.let(dwelling_id, first, client=w.care), "corporation", kind="care_provider")
+    assert untouched() == before
     assert w.registration_status(first) == "offered" and w.registration_status(second) == "nominated"
+    # The other organisations heard nothing of any of it.
+    assert (w.events(other_corporation), w.events(other_care)) == ([], [])
 
 
 def test_reason_codes_are_listed_per_side_and_validated(world: World):

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.service.helpers import problem
+from tests.service.helpers import audit_trail, forbidden, not_found, problem
 from tests.service.workflow.flow import World
 
 REPLACE_REASON = "lives next door to the ex-partner"
@@ -57,7 +57,14 @@ def test_the_corporation_sees_its_candidates_from_publication_on_and_not_the_rep
     [swap] = [e for e in office if e["detail"].get("to") == "replaced"]
     assert swap["detail"]["registration_id"] == replaced and swap["detail"]["reason"] == REPLACE_REASON
     assert swap["organisation_id"] == str(w.coordinator.org.id)
-    assert len(office) > len(seen)
+    # Candidates are created as proposed (a nomination, not a step), so the one candidate step before publication
+    # is the swap: that is all the office sees beyond the corporation, and everything else is the same.
+    hidden = [e for e in office if e["entity_type"] == "shortlist_candidate"
+              and e["detail"].get("to") in ("proposed", "replaced")]
+    assert [(e["detail"]["to"], e["detail"]["registration_id"]) for e in hidden] == [("replaced", replaced)]
+    assert len(office) == len(seen) + 1
+    assert [(e["at"], e["action"], e["entity_id"]) for e in office if e not in hidden] == \
+        [(e["at"], e["action"], e["entity_id"]) for e in seen]
 
 
 def test_the_care_provider_sees_its_registrations_steps_including_the_offer(world: World):
@@ -100,9 +107,19 @@ def test_a_rejection_shows_its_code_to_the_care_provider_but_never_the_note(worl
 def test_timelines_are_not_shared_across_organisations_or_roles(world: World, client_for):
     w = world
     dwelling_id, (first, _second, _third) = w.published()
-    problem(client_for("corporation").get(f"/v1/dwellings/{dwelling_id}/timeline"), 404)
-    problem(client_for("care_provider").get(f"/v1/registrations/{first}/timeline"), 404)
-    problem(w.care.get(f"/v1/dwellings/{dwelling_id}/timeline"), 403)
-    problem(w.corporation.get(f"/v1/registrations/{first}/timeline"), 403)
+    trails = (audit_trail(w.coordinator, dwelling_id), audit_trail(w.coordinator, first))
+    refusals = [
+        not_found(client_for("corporation").get(f"/v1/dwellings/{dwelling_id}/timeline"), f"no dwelling {dwelling_id}"),
+        not_found(client_for("care_provider").get(f"/v1/registrations/{first}/timeline"),
+                  f"no registration {first}"),
+        forbidden(w.care.get(f"/v1/dwellings/{dwelling_id}/timeline"), "coordinator", "corporation",
+                  kind="care_provider"),
+        forbidden(w.corporation.get(f"/v1/registrations/{first}/timeline"), "care_provider", "coordinator",
+                  kind="corporation"),
+    ]
+    # Nothing of the timeline is in a refusal, and a refused read is not recorded as a read.
+    assert all("transition" not in str(body) and "published" not in str(body) for body in refusals)
+    assert (audit_trail(w.coordinator, dwelling_id), audit_trail(w.coordinator, first)) == trails
     problem(w.coordinator.get("/v1/dwellings/not-an-id/timeline"), 422)
-    problem(w.coordinator.get("/v1/registrations/00000000-0000-0000-0000-000000000000/timeline"), 404)
+    not_found(w.coordinator.get("/v1/registrations/00000000-0000-0000-0000-000000000000/timeline"),
+              "no registration 00000000-0000-0000-0000-000000000000")
