@@ -22,11 +22,12 @@ run: install  ## a fresh demo database, its keys in demo-keys.json, then serve o
 	DOORSTROOM_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/doorstroom demo --keys-file demo-keys.json
 	DOORSTROOM_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/doorstroom serve --host $(HOST) --port $(PORT)
 
-test: install  ## the whole suite, on SQLite and PostgreSQL (127.0.0.1:5432 unless DOORSTROOM_TEST_POSTGRES_URL)
+test: lint  ## lint, then the whole suite, on SQLite and PostgreSQL (127.0.0.1:5432 unless DOORSTROOM_TEST_POSTGRES_URL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install  ## ruff, and mypy (--strict on matching/, the default checks on service/)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 openapi: install  ## refresh the committed contract after changing the API
 	$(BIN)/python -m service.openapi_export

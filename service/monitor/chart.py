@@ -7,19 +7,26 @@ series `target-region-<code>`. Text stays text (`svg.fonttype: none`) so the lab
 
 import io
 import threading
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
+from matplotlib.typing import RcKeyType  # noqa: E402
 
 from service.monitor.schemas import MonitorPublic, Scope  # noqa: E402
 
 MONTH_LABELS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # rc_context changes process-wide settings: one chart at a time.
 _lock = threading.Lock()
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "doorstroom", "font.size": 9}
+_RC: dict[RcKeyType, Any] = {"svg.fonttype": "none", "svg.hashsalt": "doorstroom", "font.size": 9}
+
+
+def _or_gap(value: float | None) -> float:
+    """A month without a figure is a gap in the line (NaN is how matplotlib leaves a point out)."""
+    return float("nan") if value is None else value
 
 
 def series_id(scope: str, key: str) -> str:
@@ -40,7 +47,7 @@ def draw(public: MonitorPublic, *, scope: Scope | None = None) -> str:
                                linewidth=2.5 if line.scope == Scope.region else 1.2, label=line.name)
             drawn.set_gid(series_id(line.scope.value, line.key))
             if line.scope == Scope.region and line.target is not None:
-                target, = axes.plot(months, [m.pro_rata_target for m in line.months], linestyle="--",
+                target, = axes.plot(months, [_or_gap(m.pro_rata_target) for m in line.months], linestyle="--",
                                     color="grey", label=f"{line.name}: target pro rata ({line.target} a year)")
                 target.set_gid(f"target-region-{line.key}")
         axes.set_xticks(months, MONTH_LABELS)

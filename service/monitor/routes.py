@@ -2,7 +2,7 @@
 
 import csv
 import io
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
@@ -16,7 +16,7 @@ from service.regions.schemas import RegionCode
 router = APIRouter(tags=["monitor"])
 RegionQuery = Annotated[RegionCode, Query(description="the region's code")]
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100, description="calendar year; default this year")]
-CSV_RESPONSE = {200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}},
                       "description": "the monitor; one row per line and month with `Accept: text/csv`"}}
 
 

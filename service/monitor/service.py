@@ -64,7 +64,7 @@ def _series(dwellings: list[Dwelling], events: Events, year: int, target: int | 
             offered[d.created_at.month] += 1
         if d.let_start_date is not None and d.let_start_date.year == year:
             lets[d.let_start_date.month].append((d.let_start_date - d.created_at.date()).days)
-    counted = {k: defaultdict(int) for k in events}
+    counted: dict[str, dict[int, int]] = {k: defaultdict(int) for k in events}
     for measure, pairs in events.items():
         for dwelling, month in pairs:
             if dwelling in ids:
@@ -111,12 +111,13 @@ def monitor(*, session: Session, org: Organisation, year: int, region_code: str)
                           | {uuid.UUID(k) for k in (targets.corporations if targets else {})}, key=str)
     if not open_monitor:
         corporations = [c for c in corporations if c == org.id] or [org.id]
-    names = {o.id: o.name for o in session.exec(select(Organisation).where(col(Organisation.id).in_(corporations)))}
+    corporation_names = {o.id: o.name
+                         for o in session.exec(select(Organisation).where(col(Organisation.id).in_(corporations)))}
     for corporation in corporations:
         target = targets.corporations.get(str(corporation)) if targets else None
         mine = [d for d in dwellings if d.corporation_id == corporation]
         lines.append(MonitorLine(scope=Scope.corporation, key=str(corporation),
-                                 name=names.get(corporation, str(corporation)), target=target,
+                                 name=corporation_names.get(corporation, str(corporation)), target=target,
                                  months=_series(mine, events, year, target, last_month)))
     return MonitorPublic(year=year, region=region_code, as_of=today, lines=lines)
 

@@ -1,5 +1,6 @@
 """Turning a snapshot into the matcher's `Problem` (NumPy arrays and frozen dataclasses)."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -11,7 +12,10 @@ from matching.model import (
     CONTRACT_REGULAR,
     CONTRACT_WITH_AGREEMENTS,
     AvoidPoints,
+    BoolArray,
     Dwellings,
+    FloatArray,
+    IntArray,
     Problem,
     RegionPolicy,
     Registrations,
@@ -26,6 +30,18 @@ LOW_STIMULUS = {"not_needed": 0, "preferred": 1, "required": 2}
 CONTRACT_NEED = {"any": 0, "flip_required": 1, "regular_only": 2}
 
 
+def _floats(values: Iterable[Any]) -> FloatArray:
+    return np.array(list(values), dtype=np.float64)
+
+
+def _ints(values: Iterable[Any]) -> IntArray:
+    return np.array(list(values), dtype=np.int64)
+
+
+def _bools(values: Iterable[Any]) -> BoolArray:
+    return np.array(list(values), dtype=np.bool_)
+
+
 MATCHER_POLICY_FIELDS = {f.name for f in fields(RegionPolicy)} - {"version_id"}
 
 
@@ -36,7 +52,7 @@ def policy_of(region: dict[str, Any]) -> RegionPolicy:
 
 
 def build_problem(*, dwellings: list[dict[str, Any]], registrations: list[dict[str, Any]],
-                  context: dict[str, Any], rejected_pairs: list[tuple[str, str]] = ()) -> Problem:  # type: ignore[assignment]
+                  context: dict[str, Any], rejected_pairs: Sequence[tuple[str, str]] = ()) -> Problem:
     """The matcher's problem for these snapshot rows."""
     regions = context["regions"]
     dw = dwellings_of(dwellings, regions)
@@ -56,19 +72,20 @@ def dwellings_of(dwellings: list[dict[str, Any]], regions: list[dict[str, Any]])
     region_index = {code: g for g, region in enumerate(regions) for code in region["municipality_codes"]}
     return Dwellings(
         ids=tuple(d["id"] for d in dwellings),
-        lat=[d["lat"] for d in dwellings], lon=[d["lon"] for d in dwellings],
+        lat=_floats(d["lat"] for d in dwellings), lon=_floats(d["lon"] for d in dwellings),
         neighbourhood_code=tuple(d["neighbourhood_code"] for d in dwellings),
-        region_index=[region_index.get(d["municipality_code"], -1) for d in dwellings],
-        max_occupants=[d["max_occupants"] for d in dwellings], bedrooms=[d["bedrooms"] for d in dwellings],
-        suitable_for_children=[d["suitable_for_children"] for d in dwellings],
-        bare_rent_cents=[d["bare_rent_cents"] for d in dwellings],
-        floor_area_m2=[d["floor_area_m2"] for d in dwellings], floor=[d["floor"] for d in dwellings],
-        has_elevator=[d["has_elevator"] for d in dwellings],
-        wheelchair_accessible=[d["wheelchair_accessible"] for d in dwellings],
-        gallery_access=[d["gallery_access"] for d in dwellings],
-        shared_entrance_households=[d["shared_entrance_households"] for d in dwellings],
-        next_to_business=[d["next_to_business"] for d in dwellings], busy_road=[d["busy_road"] for d in dwellings],
-        contract_types=[sum(CONTRACT_BITS[c] for c in d["contract_types"]) for d in dwellings],
+        region_index=_ints(region_index.get(d["municipality_code"], -1) for d in dwellings),
+        max_occupants=_ints(d["max_occupants"] for d in dwellings), bedrooms=_ints(d["bedrooms"] for d in dwellings),
+        suitable_for_children=_bools(d["suitable_for_children"] for d in dwellings),
+        bare_rent_cents=_ints(d["bare_rent_cents"] for d in dwellings),
+        floor_area_m2=_floats(d["floor_area_m2"] for d in dwellings), floor=_ints(d["floor"] for d in dwellings),
+        has_elevator=_bools(d["has_elevator"] for d in dwellings),
+        wheelchair_accessible=_bools(d["wheelchair_accessible"] for d in dwellings),
+        gallery_access=_bools(d["gallery_access"] for d in dwellings),
+        shared_entrance_households=_ints(d["shared_entrance_households"] for d in dwellings),
+        next_to_business=_bools(d["next_to_business"] for d in dwellings),
+        busy_road=_bools(d["busy_road"] for d in dwellings),
+        contract_types=_ints(sum(CONTRACT_BITS[c] for c in d["contract_types"]) for d in dwellings),
         available_from=np.array([d["available_from"] for d in dwellings], dtype="datetime64[D]"),
         nearest_place_m=np.array([[np.inf if v is None else v for v in d["nearest_place_m"]] for d in dwellings],
                                  dtype=np.float64).reshape(len(dwellings), len(CATEGORIES)),
@@ -91,21 +108,22 @@ def _registrations(rows: list[dict[str, Any]], regions: list[dict[str, Any]]) ->
     )
     return Registrations(
         ids=tuple(r["id"] for r in rows),
-        birth_year=[r["birth_year"] for r in rows], adults=[r["adults"] for r in rows],
-        children_count=[r["children"] for r in rows],
-        annual_income_cents=[r["annual_income_cents"] for r in rows],
-        support_intensity=[SUPPORT[r["support_intensity"]] for r in rows],
+        birth_year=_ints(r["birth_year"] for r in rows), adults=_ints(r["adults"] for r in rows),
+        children_count=_ints(r["children"] for r in rows),
+        annual_income_cents=_ints(r["annual_income_cents"] for r in rows),
+        support_intensity=_ints(SUPPORT[r["support_intensity"]] for r in rows),
         avoid_radius_m=radius,
-        low_stimulus=[LOW_STIMULUS[r["low_stimulus"]] for r in rows],
-        needs_wheelchair=[r["needs_wheelchair"] for r in rows], needs_no_stairs=[r["needs_no_stairs"] for r in rows],
-        contract=[CONTRACT_NEED[r["contract"]] for r in rows],
+        low_stimulus=_ints(LOW_STIMULUS[r["low_stimulus"]] for r in rows),
+        needs_wheelchair=_bools(r["needs_wheelchair"] for r in rows),
+        needs_no_stairs=_bools(r["needs_no_stairs"] for r in rows),
+        contract=_ints(CONTRACT_NEED[r["contract"]] for r in rows),
         ready_from=np.array([r["ready_from"] for r in rows], dtype="datetime64[D]"),
-        waiting_days=[r["waiting_days"] for r in rows],
-        registered_at=[r["registered_at"] for r in rows],
+        waiting_days=_ints(r["waiting_days"] for r in rows),
+        registered_at=_ints(r["registered_at"] for r in rows),
         ties_years=ties,
-        exempt_rules=[exemption_mask(r["exempt_rules"]) for r in rows],
-        urgent=[r["urgent"] for r in rows],
-        available=[r["available"] for r in rows],
+        exempt_rules=_ints(exemption_mask(r["exempt_rules"]) for r in rows),
+        urgent=_bools(r["urgent"] for r in rows),
+        available=_bools(r["available"] for r in rows),
         avoid_areas=tuple((i, code) for i, r in enumerate(rows) for code in r["avoid_areas"]),
         avoid_points=AvoidPoints(*map(np.array, zip(*points, strict=True))) if points else AvoidPoints.empty(),
         preferred_municipalities=tuple((i, code) for i, r in enumerate(rows) for code in r["preferred_municipalities"]),
@@ -113,7 +131,7 @@ def _registrations(rows: list[dict[str, Any]], regions: list[dict[str, Any]]) ->
 
 
 def _pairs(dwellings: list[dict[str, Any]], registrations: list[dict[str, Any]],
-           pairs: list[tuple[str, str]]) -> tuple[tuple[int, int], ...]:
+           pairs: Sequence[tuple[str, str]]) -> tuple[tuple[int, int], ...]:
     d_index = {d["id"]: i for i, d in enumerate(dwellings)}
     r_index = {r["id"]: i for i, r in enumerate(registrations)}
     return tuple((d_index[d], r_index[r]) for d, r in pairs if d in d_index and r in r_index)

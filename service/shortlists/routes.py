@@ -8,7 +8,7 @@ from service.auth import Coordinator, CorporationOrCoordinator
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.pagination import Page, Paging
-from service.shortlists import views
+from service.shortlists import reads
 from service.shortlists.schemas import MatchingRoundCreate, MatchingRunPublic, ReplayPublic, ShortlistPublic
 
 router = APIRouter(tags=["shortlists"])
@@ -18,7 +18,7 @@ router = APIRouter(tags=["shortlists"])
             responses=problem_responses(401, 403, 404, 422))
 def get_shortlist(dwelling_id: uuid.UUID, org: CorporationOrCoordinator, session: SessionDep) -> ShortlistPublic:
     """Read a dwelling's shortlist (a corporation sees its own dwellings' published shortlists, minimised)."""
-    return views.shortlist_for(session=session, org=org, dwelling_id=dwelling_id)
+    return reads.shortlist_for(session=session, org=org, dwelling_id=dwelling_id)
 
 
 @router.post("/v1/matching-rounds", status_code=status.HTTP_201_CREATED, response_model=MatchingRunPublic,
@@ -26,24 +26,24 @@ def get_shortlist(dwelling_id: uuid.UUID, org: CorporationOrCoordinator, session
 def start_matching_round(org: Coordinator, session: SessionDep,
                          data: MatchingRoundCreate | None = None) -> MatchingRunPublic:
     """Re-optimise all unpublished shortlists together (coordinator)."""
-    return views.start_round(session=session, org=org, max_seconds=(data or MatchingRoundCreate()).max_seconds)
+    return reads.start_round(session=session, org=org, max_seconds=(data or MatchingRoundCreate()).max_seconds)
 
 
 @router.get("/v1/matching-rounds", response_model=Page[MatchingRunPublic], responses=problem_responses(401, 403))
 def list_matching_runs(org: Coordinator, session: SessionDep, paging: Paging) -> Page[MatchingRunPublic]:
     """List matching runs, newest first (coordinator)."""
-    return views.list_runs(session=session, limit=paging.limit, offset=paging.offset)
+    return reads.list_runs(session=session, limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/v1/matching-rounds/{run_id}", response_model=MatchingRunPublic,
             responses=problem_responses(401, 403, 404, 422))
 def get_matching_run(run_id: uuid.UUID, org: Coordinator, session: SessionDep) -> MatchingRunPublic:
     """Read a matching run's figures (coordinator)."""
-    return views.run_public(session=session, run_id=run_id)
+    return reads.run_public(session=session, run_id=run_id)
 
 
 @router.post("/v1/matching-rounds/{run_id}/replay", response_model=ReplayPublic,
              responses=problem_responses(401, 403, 404, 422))
 def replay_matching_run(run_id: uuid.UUID, org: Coordinator, session: SessionDep) -> ReplayPublic:
     """Solve a run's stored inputs again and say whether the shortlists are the same (coordinator)."""
-    return views.replay(session=session, run_id=run_id)
+    return reads.replay(session=session, run_id=run_id)

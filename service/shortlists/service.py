@@ -9,6 +9,7 @@ import json
 import logging
 import uuid
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from time import perf_counter
@@ -21,7 +22,7 @@ from sqlmodel import Session, col, select
 import matching
 from service.audit import service as audit
 from service.db import READ_ONLY
-from service.dwellings.models import DWELLING_STATES, Dwelling, DwellingStatus
+from service.dwellings.models import DWELLING_STATES, EDITABLE_STATUSES, Dwelling, DwellingStatus
 from service.errors import NotFound
 from service.figures import housing_figures
 from service.organisations.models import Organisation
@@ -115,7 +116,7 @@ def solve_params(seconds: float) -> matching.SolveParams:
 
 
 def _problem(view_regs: matching.Registrations, dwelling_rows: list[dict[str, Any]], context: dict[str, Any],
-             rejected: list[list[str]], row_of: dict[str, int]) -> matching.Problem:
+             rejected: Sequence[Sequence[str]], row_of: dict[str, int]) -> matching.Problem:
     """The matcher's problem: these dwellings against the view's registrations."""
     regions = context["regions"]
     d_index = {d["id"]: i for i, d in enumerate(dwelling_rows)}
@@ -156,7 +157,7 @@ def _withhold(view: PoolView, withheld: set[str]) -> np.ndarray:
 
 
 def _solve_and_claim(session: Session, context: Context, dwelling_rows: list[dict[str, Any]],
-                     rejected: list[list[str]], kind: RunKind, seconds: float) -> Solved:
+                     rejected: Sequence[Sequence[str]], kind: RunKind, seconds: float) -> Solved:
     """Solve, claim every proposed candidate, and solve again without those another transaction took."""
     withheld: set[str] = set()
     won: set[str] = set()
@@ -196,23 +197,8 @@ def _keep_only(shortlist: matching.Shortlist, won: set[str]) -> matching.Shortli
 
 def _instant(problem: matching.Problem, view: PoolView, available: np.ndarray, seconds: float) -> matching.MatchResult:
     """The instant shortlist of the problem's single dwelling (top-k is optimal for one dwelling)."""
-    started = perf_counter()
-    shortlist = matching.instant_shortlist(problem, 0, solve_params(seconds), prepared=view.prepared.tables,
-                                           available=available, members=view.members)
-    return _instant_result(problem, shortlist, {"match": perf_counter() - started})
-
-
-def _instant_result(problem: matching.Problem, shortlist: matching.Shortlist,
-                    timings: dict[str, float]) -> matching.MatchResult:
-    """One dwelling's top-k shortlist as a run's result (optimal: nothing else competes for its candidates)."""
-    objective = sum(c.score for c in shortlist.candidates)
-    return matching.MatchResult(
-        shortlists=(shortlist,), status="OPTIMAL", objective=objective, bound=objective, gap=0.0,
-        filled_slots=len(shortlist.candidates), filled_slots_bound=len(shortlist.candidates),
-        eligible_pairs=shortlist.eligible_count, timings=timings,
-        policy_versions=tuple(p.version_id for p in problem.policies),
-        default_policy_version=problem.default_policy.version_id, solver="top_k", components=1,
-        arcs=shortlist.eligible_count, pricing_rounds=0)
+    return matching.instant_shortlist(problem, 0, solve_params(seconds), prepared=view.prepared.tables,
+                                      available=available, members=view.members)
 
 
 @dataclass(frozen=True)
@@ -234,8 +220,8 @@ def evaluate_pair(*, session: Session, dwelling: Dwelling, registration: Registr
     rows = snapshot.dwelling_rows(session=session, dwellings=usable)
     rejected = snapshot.rejected_pairs(session=session, dwelling_ids=[dwelling.id])
     problem = _problem(single.prepared.registrations, rows, context.doc, rejected, single.prepared.row_of)
-    shortlist = matching.instant_shortlist(problem, 0, solve_params(5.0), prepared=single.prepared.tables,
-                                           available=np.ones(1, np.bool_), members=single.members)
+    (shortlist,) = matching.instant_shortlist(problem, 0, solve_params(5.0), prepared=single.prepared.tables,
+                                              available=np.ones(1, np.bool_), members=single.members).shortlists
     if shortlist.candidates:
         best = shortlist.candidates[0]
         return PairCheck(failed_rules=[], score=best.score, score_breakdown=dict(best.score_breakdown))
@@ -268,7 +254,7 @@ def shortlist_new_dwelling(*, session: Session, dwelling: Dwelling, first: bool 
         return _blocked_shortlist(session=session, run=run, dwelling=dwelling, reason=skipped[str(dwelling.id)])
     load_s = perf_counter() - started
     solved = _solve_and_claim(session, context, rows, rejected, RunKind.instant, 5.0)
-    seconds = {"load": load_s, "total": perf_counter() - started, **solved.result.timings}
+    seconds = {**solved.result.timings, "load": load_s, "total": perf_counter() - started}
     run = _store_run(session=session, kind=RunKind.instant, org=None, context=context, dwelling_rows=rows,
                      rejected=rejected, solved=solved, seconds=seconds, skipped=skipped)
     return _apply(session=session, run=run, result=solved.result, dwellings={dwelling.id: dwelling},
@@ -278,8 +264,9 @@ def shortlist_new_dwelling(*, session: Session, dwelling: Dwelling, first: bool 
 def run_round(*, session: Session, org: Organisation, max_seconds: float = DEFAULT_ROUND_SECONDS) -> MatchingRun:
     """Re-optimise every unpublished shortlist together: dwellings offered or shortlisted, free registrations."""
     started = perf_counter()
-    open_statuses = [DwellingStatus.offered.value, DwellingStatus.shortlisted.value]
-    dwellings = list(session.exec(select(Dwelling).where(col(Dwelling.status).in_(open_statuses))
+    # A round proposes for every dwelling whose shortlist is not yet published: the ones still editable.
+    unpublished = [s.value for s in EDITABLE_STATUSES]
+    dwellings = list(session.exec(select(Dwelling).where(col(Dwelling.status).in_(unpublished))
                                   .order_by(col(Dwelling.created_at), col(Dwelling.id)).with_for_update()))
     usable, skipped = _matchable(dwellings)
     # Candidates of the proposed shortlists are free again for this round (the round's own changes).
@@ -289,7 +276,7 @@ def run_round(*, session: Session, org: Organisation, max_seconds: float = DEFAU
     rejected = snapshot.rejected_pairs(session=session, dwelling_ids=[d.id for d in usable])
     load_s = perf_counter() - started
     solved = _solve_and_claim(session, context, rows, rejected, RunKind.round, max_seconds) if usable else None
-    seconds = {"load": load_s, "total": perf_counter() - started, **(dict(solved.result.timings) if solved else {})}
+    seconds = {**(solved.result.timings if solved else {}), "load": load_s, "total": perf_counter() - started}
     run = _store_run(session=session, kind=RunKind.round, org=org, context=context, dwelling_rows=rows,
                      rejected=rejected, solved=solved, seconds=seconds, skipped=skipped)
     if solved is not None:
@@ -310,7 +297,7 @@ def _versions_by_municipality(context: Context) -> dict[str, str]:
 
 
 def _store_run(*, session: Session, kind: RunKind, org: Organisation | None, context: Context,
-               dwelling_rows: list[dict[str, Any]], rejected: list[list[str]], solved: Solved | None,
+               dwelling_rows: list[dict[str, Any]], rejected: Sequence[Sequence[str]], solved: Solved | None,
                seconds: dict[str, float], skipped: dict[str, str]) -> MatchingRun:
     result = solved.result if solved else None
     view = solved.view if solved else None
@@ -448,7 +435,7 @@ def _replay_copied(doc: dict[str, Any], kind: RunKind) -> matching.MatchResult |
                             rejected_pairs=[(d, r) for d, r in doc["context"].get("rejected_pairs", [])])
     if kind == RunKind.round:
         return matching.solve(problem, solve_params(DEFAULT_ROUND_SECONDS))
-    return _instant_result(problem, matching.instant_shortlist(problem, 0, solve_params(DEFAULT_ROUND_SECONDS)), {})
+    return matching.instant_shortlist(problem, 0, solve_params(DEFAULT_ROUND_SECONDS))
 
 
 def current_shortlist(*, session: Session, dwelling_id: uuid.UUID) -> Shortlist | None:

@@ -110,7 +110,7 @@ def registrations_on_open_shortlists(*, session: Session, statuses: set[str] | N
 def matchable_registrations(*, session: Session) -> list[Registration]:
     """Registrations that could be matched (active, or nominated on a shortlist not yet published).
 
-    Whole rows: what-if reads them once per question; offers read the prepared pool (service.pool) instead.
+    Whole rows: what-if reads them once per question; offers read the prepared pool (service.shortlists.pool) instead.
     """
     statuses = [RegistrationStatus.active.value, RegistrationStatus.nominated.value]
     return list(session.exec(select(Registration).where(col(Registration.status).in_(statuses))
@@ -121,7 +121,7 @@ def matchable_registrations(*, session: Session) -> list[Registration]:
 ENDED_FOR_THIS_DWELLING = ("declined", "expired")
 
 
-def rejected_pairs(*, session: Session, dwelling_ids: list[uuid.UUID]) -> list[list[str]]:
+def rejected_pairs(*, session: Session, dwelling_ids: list[uuid.UUID]) -> list[tuple[str, str]]:
     """(dwelling, registration) pairs never to propose again: rejected by the corporation, declined or lapsed."""
     if not dwelling_ids:
         return []
@@ -131,4 +131,4 @@ def rejected_pairs(*, session: Session, dwelling_ids: list[uuid.UUID]) -> list[l
                          .join(Shortlist, col(Shortlist.id) == col(ShortlistCandidate.shortlist_id))
                          .where(col(Shortlist.dwelling_id).in_(dwelling_ids),
                                 col(ShortlistCandidate.status).in_(ENDED_FOR_THIS_DWELLING))).all()
-    return sorted({(str(d), str(r)) for d, r in [*rejected, *ended]})  # type: ignore[return-value]
+    return sorted({(str(d), str(r)) for d, r in [*rejected, *ended]})

@@ -4,6 +4,7 @@ Both policies are solved with `matching.solve` on the same inputs (the region's 
 registration, exemptions included), with the same seed and limit. Nothing is written except one audit record.
 """
 
+import uuid
 from typing import Any
 
 from pydantic import ValidationError
@@ -56,7 +57,7 @@ def what_if(*, session: Session, org: Organisation, data: WhatIfRequest) -> What
     current, before, _ = _outcome(inputs.problem(), inputs.registrations, data.max_seconds)
     after_problem = inputs.problem(policies={data.region: changed.model_dump(mode="json")})
     new, after, nominated = _outcome(after_problem, inputs.registrations, data.max_seconds)
-    unstuck = [Unstuck(registration_id=a.registration_id, eligible_after=a.eligible,
+    unstuck = [Unstuck(registration_id=uuid.UUID(a.registration_id), eligible_after=a.eligible,
                        nominated_after=a.registration_id in nominated)
                for b, a in zip(before, after, strict=True) if b.eligible == 0 and a.eligible > 0]
     delta_wait = (round(new.mean_wait_days - current.mean_wait_days, 2)

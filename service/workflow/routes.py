@@ -20,7 +20,7 @@ from service.dwellings.schemas import DwellingPublic
 from service.errors import FieldError, InvalidFields, problem_responses
 from service.registrations import service as registrations_service
 from service.registrations.schemas import RegistrationPublic
-from service.shortlists import views
+from service.shortlists import reads
 from service.shortlists.schemas import ShortlistPublic
 from service.workflow import deadlines, reasons, service, timeline
 from service.workflow.schemas import (
@@ -54,7 +54,7 @@ def _registration(response: Response, reg: object) -> RegistrationPublic:
 def publish_shortlist(dwelling_id: uuid.UUID, org: Coordinator, session: SessionDep) -> ShortlistPublic:
     """Publish a reviewed shortlist to the corporation (coordinator)."""
     service.publish(session=session, org=org, dwelling_id=dwelling_id)
-    return views.shortlist_for(session=session, org=org, dwelling_id=dwelling_id)
+    return reads.shortlist_for(session=session, org=org, dwelling_id=dwelling_id)
 
 
 @router.post("/v1/dwellings/{dwelling_id}/shortlist/replace", response_model=ShortlistPublic, responses=STEP_ERRORS)
@@ -63,7 +63,7 @@ def replace_candidate(dwelling_id: uuid.UUID, data: ReplaceCandidate, org: Coord
     """Replace a proposed candidate, with a reason; the replacement must pass every hard rule (coordinator)."""
     service.replace(session=session, org=org, dwelling_id=dwelling_id, registration_id=data.registration_id,
                     replacement_id=data.replacement_registration_id, reason=data.reason)
-    return views.shortlist_for(session=session, org=org, dwelling_id=dwelling_id)
+    return reads.shortlist_for(session=session, org=org, dwelling_id=dwelling_id)
 
 
 @router.post("/v1/dwellings/{dwelling_id}/shortlist/select", response_model=ShortlistPublic, responses=STEP_ERRORS)
@@ -71,7 +71,7 @@ def select_candidate(dwelling_id: uuid.UUID, data: SelectCandidate, org: Corpora
                      session: SessionDep) -> ShortlistPublic:
     """Select a candidate from the published shortlist: the offer goes to the client (corporation)."""
     service.select_candidate(session=session, org=org, dwelling_id=dwelling_id, registration_id=data.registration_id)
-    return views.shortlist_for(session=session, org=org, dwelling_id=dwelling_id)
+    return reads.shortlist_for(session=session, org=org, dwelling_id=dwelling_id)
 
 
 @router.post("/v1/dwellings/{dwelling_id}/shortlist/reject", response_model=DwellingPublic, responses=STEP_ERRORS)

@@ -10,7 +10,7 @@ the order they were given, so a reader that has seen number N has seen every cha
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, event, func, insert, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -204,7 +204,8 @@ def _with_documents(session: OrmSession, ids: list[uuid.UUID],
 
 def record_missing(session: Session) -> int:
     """Versions for registrations that have none (stored before versions existed, or inserted in bulk)."""
-    ids: list[uuid.UUID] = list(session.execute(select(col(Registration.id)).where(col(Registration.match_seq) == 0)).scalars())
+    ids: list[uuid.UUID] = list(session.execute(
+        select(col(Registration.id)).where(col(Registration.match_seq) == 0)).scalars())
     for start in range(0, len(ids), 2000):
         record_versions(session, ids[start:start + 2000])
     return len(ids)
@@ -223,7 +224,8 @@ def current_seq_and_marker(session: OrmSession, marker: tuple[int, uuid.UUID] | 
     still = (select(func.count()).select_from(RegistrationVersion)
              .where(col(RegistrationVersion.seq) == seq, col(RegistrationVersion.registration_id) == rid)
              .scalar_subquery())
-    value, found = session.execute(select(col(ChangeCounter.value), still).where(col(ChangeCounter.id) == 1)).one()
+    value, found = cast(tuple[int, int], tuple(
+        session.execute(select(col(ChangeCounter.value), still).where(col(ChangeCounter.id) == 1)).one()))
     return int(value), bool(found)
 
 
@@ -231,12 +233,9 @@ def _versions(session: OrmSession, query: Any) -> list[Version]:
     rows = session.execute(query.join(ContentBlob, col(ContentBlob.digest) == col(RegistrationVersion.digest))).all()
     cache: dict[str, MatcherDoc] = {}
     out = []
-    rid: uuid.UUID
-    seq: int
-    status: str
-    digest: str
-    data: bytes
-    for rid, seq, status, digest, data in rows:
+    for row in rows:
+        # The columns of VERSION_COLUMNS, in that order (a query built with select(*columns) loses their types).
+        rid, seq, status, digest, data = cast(tuple[uuid.UUID, int, str, str, bytes], tuple(row))
         doc = cache.get(digest)
         if doc is None:
             doc = cache[digest] = MatcherDoc.decode(data)
