@@ -41,7 +41,7 @@ from service.shortlists import service as shortlists
 from service.shortlists import snapshot
 from service.shortlists.pool import versions
 from service.shortlists.pool.pool import RegistrationPool
-from tests import factories
+from tests import factories, world
 
 
 def _ms(seconds: list[float]) -> dict[str, float]:
@@ -57,12 +57,16 @@ def _fill(url: str, n: int) -> str:
     with Session(engine, expire_on_commit=False) as session:
         care = organisations.create_organisation(session=session, kind=OrganisationKind.care_provider, name="c")
         corporation = organisations.create_organisation(session=session, kind=OrganisationKind.corporation, name="w")
+        # Both work in one region (U16 around Utrecht), whose list every registration is on.
+        world.link_home(session, care.organisation)
+        world.link_home(session, corporation.organisation)
         session.commit()
         document = RegistrationCreate.model_validate(factories.registration(household={"adults": 1, "children": []}))
         columns = registrations._columns(document)
         rng = np.random.default_rng(0)
         now = factories.TODAY
-        rows = [dict(columns, id=uuid.uuid4(), care_provider_id=care.organisation.id, client_ref=f"B{i}",
+        rows = [dict(columns, id=uuid.uuid4(), care_provider_id=care.organisation.id, region_code=world.HOME_REGION,
+                     client_ref=f"B{i}",
                      create_digest="bench", form_version="1", status="active",
                      waiting_since=_midnight(now, int(rng.integers(0, 1500)))) for i in range(n)]
         for start in range(0, n, 5000):

@@ -183,6 +183,9 @@ class Registrations:
     `ties_years` is R x G (G = number of region policies); `avoid_radius_m` is R x len(CATEGORIES) with 0
     meaning "no avoidance". `registered_at` is any monotone key where smaller means older (epoch seconds,
     a sequence number, or datetime64). Sparse lists hold (registration_index, CBS code) pairs.
+    `region_index` says on which region's list each registration is (an index into the problem's policies, -1 for
+    none): a registration is matched only with dwellings of that region, and other regions' dwellings neither
+    count for it nor it for them. None (the default) lets every registration be matched in every region.
     """
 
     ids: tuple[str, ...]
@@ -206,10 +209,13 @@ class Registrations:
     avoid_areas: tuple[tuple[int, str], ...] = ()
     avoid_points: AvoidPoints = field(default_factory=AvoidPoints.empty)
     preferred_municipalities: tuple[tuple[int, str], ...] = ()
+    region_index: IntArray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.ids)
         _set(self, "ids", tuple(str(x) for x in self.ids))
+        if self.region_index is not None:
+            _set(self, "region_index", _column(self.region_index, np.int64, n, "region_index"))
         for name in ("birth_year", "adults", "children_count", "annual_income_cents", "support_intensity",
                      "low_stimulus", "contract", "waiting_days", "exempt_rules"):
             _set(self, name, _column(getattr(self, name), np.int64, n, name))

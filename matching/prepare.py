@@ -98,6 +98,12 @@ class RegistrationTables:
         for g, policy in enumerate(policies):
             tie_ok[g] = regs.ties_years[:, g] >= policy.min_tie_years
         self.tie_ok = tie_ok
+        # Row g: on region g's list (the extra last row: on no region's list); None when lists are not used.
+        self.on_list: BoolArray | None = None
+        if regs.region_index is not None:
+            listed = np.where((regs.region_index >= 0) & (regs.region_index < len(policies)), regs.region_index,
+                              len(policies))
+            self.on_list = listed[None, :] == np.arange(len(self.slots))[:, None]
         self.exempt_cols = tuple(
             np.flatnonzero(regs.exempt_rules & (1 << k)).astype(np.int64) for k in range(len(RULE_CODES)))
         # Tie-break order: longer wait, then older registration, then index (rank 0 is preferred).

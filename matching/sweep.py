@@ -118,14 +118,23 @@ def top_k(
     return out
 
 
+def block_members(rg: RegistrationTables, block: Block, members: BoolArray | None) -> BoolArray | None:
+    """The registrations a block's dwellings may be matched with, as a (1, n) row; None for all of them."""
+    row = members
+    if rg.on_list is not None:
+        row = rg.on_list[block.slot] if row is None else row & rg.on_list[block.slot]
+    return None if row is None else row[None, :]
+
+
 def run_sweep(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, k: int,
               members: BoolArray | None = None) -> Sweep:
     """Evaluate every rule for every pair block by block; keep counts, packed eligibility, top-k lists.
 
     `members` (default: all) says which registrations belong to the problem: the others are neither eligible
-    nor counted as excluded, as if they were not there (a prepared pool holds registrations that left).
+    nor counted as excluded, as if they were not there (a prepared pool holds registrations that left). A block's
+    dwellings see only the registrations on their region's list, in the same way.
     """
-    inside = None if members is None else np.asarray(members, np.bool_)[None, :]
+    members_row = None if members is None else np.asarray(members, np.bool_)
     n_rules = len(RULE_CODES)
     excluded = np.zeros((dw.n, n_rules), np.int64)
     eligible_count = np.zeros(dw.n, np.int64)
@@ -137,6 +146,7 @@ def run_sweep(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, k:
     for block in dw.blocks:
         t0 = perf_counter()
         shape = (len(block.rows), rg.n)
+        inside = block_members(rg, block, members_row)
         masks = rule_masks(dw, rg, block, cols)
         for j, mask in enumerate(masks):
             excluded[block.rows, j] = row_counts(mask if inside is None else mask & inside, shape)

@@ -43,11 +43,33 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
-    # render_as_batch: SQLite cannot ALTER most things, so changes there are done by copying the table.
-    context.configure(connection=connection, target_metadata=metadata, compare_type=True, render_as_batch=True,
-                      render_item=_render_item)
-    with context.begin_transaction():
-        context.run_migrations()
+    # render_as_batch: SQLite cannot ALTER most things, so changes there are done by copying the table. Copying a
+    # table that other rows refer to fails while foreign keys are enforced, so SQLite migrates with them off and
+    # checks every reference afterwards (the pragma only takes effect outside a transaction, hence the raw cursor).
+    sqlite = connection.dialect.name == "sqlite" and not connection.in_transaction()
+    if sqlite:
+        _pragma(connection, "PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(connection=connection, target_metadata=metadata, compare_type=True, render_as_batch=True,
+                          render_item=_render_item)
+        with context.begin_transaction():
+            context.run_migrations()
+        if sqlite:
+            broken = _pragma(connection, "PRAGMA foreign_key_check")
+            if broken:
+                raise RuntimeError(f"the migration left rows that refer to nothing: {broken[:5]}")
+    finally:
+        if sqlite:
+            _pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _pragma(connection, statement: str) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(statement)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 if context.is_offline_mode():

@@ -4,6 +4,9 @@ import dataclasses
 import json
 import re
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -14,8 +17,12 @@ from sqlmodel import Session
 from service import migrations
 from service.config import Settings, get_settings
 from service.db import get_engine
+from service.errors import ServiceError
 from service.organisations import service as organisations_service
-from service.organisations.models import OrganisationKind
+from service.organisations.models import Organisation, OrganisationKind
+from service.organisations.service import IssuedKey
+from service.regions import scope as region_scope
+from service.registrations import service as registrations_service
 
 app = typer.Typer(help="Doorstroom: matching people leaving shelters with dwellings.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -24,6 +31,8 @@ app.add_typer(db_app, name="db")
 places_app = typer.Typer(help="Places that clients may need to avoid.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(places_app, name="places")
+registrations_app = typer.Typer(help="Registrations that need the operator.", no_args_is_help=True)
+app.add_typer(registrations_app, name="registrations")
 
 
 def _settings() -> Settings:
@@ -34,6 +43,17 @@ def _settings() -> Settings:
         for err in exc.errors():
             name = "DOORSTROOM_" + "_".join(str(p) for p in err["loc"]).upper()
             typer.echo(f"configuration error: {name}: {err['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _refused() -> Iterator[None]:
+    """A refusal of the service (bad input, a conflict, nothing found) as its message and exit code 2."""
+    try:
+        yield
+    except ServiceError as exc:
+        messages = [e.message for e in exc.extra.get("errors", [])] or [exc.detail]
+        typer.echo(f"error: {'; '.join(str(m) for m in messages)}", err=True)
         raise typer.Exit(2) from None
 
 
@@ -109,6 +129,55 @@ def org_list() -> None:
     _print_json([{"id": str(o.id), "kind": o.kind, "name": o.name} for o in orgs])
 
 
+@org_app.command("regions")
+def org_regions(
+    org: Annotated[uuid.UUID, typer.Option(help="the organisation's id")],
+    add: Annotated[list[str] | None, typer.Option(help="link to this region (repeatable)")] = None,
+    remove: Annotated[list[str] | None, typer.Option(help="end the link to this region (repeatable)")] = None,
+) -> None:
+    """Link an organisation to the regions it works in (a coordinator: the regions it runs), and print them."""
+    _settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        found = _organisation_or_exit(session, org)
+        with _refused():
+            for code in add or []:
+                region_scope.link(session=session, by=None, organisation=found, region_code=code)
+            for code in remove or []:
+                region_scope.unlink(session=session, by=None, organisation=found, region_code=code)
+        session.commit()
+        regions = sorted(region_scope.scope_of(session=session, org=found).regions)
+    _print_json({"id": str(found.id), "kind": found.kind, "name": found.name, "regions": regions})
+
+
+@registrations_app.command("unplaced")
+def registrations_unplaced() -> None:
+    """List registrations on no region's list (from before regions were linked), for a coordinator to settle.
+
+    Only pseudonymous ids, the care provider and the status are printed: never the form's contents.
+    """
+    _settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        rows = registrations_service.unplaced(session=session)
+    _print_json([{"id": str(r.id), "care_provider_id": str(r.care_provider_id), "status": r.status,
+                  "created_at": r.created_at} for r in rows])
+
+
+@registrations_app.command("place")
+def registrations_place(
+    registration: Annotated[uuid.UUID, typer.Option(help="the registration's id")],
+    region: Annotated[str, typer.Option(help="the region whose list it goes on")],
+    reason: Annotated[str, typer.Option(help="why (kept in the audit log)")],
+) -> None:
+    """Put an unplaced registration on a region's list (the operator, on a coordinator's word)."""
+    _settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        with _refused():
+            reg = registrations_service.place(session=session, registration_id=registration, region=region,
+                                              reason=reason)
+        session.commit()
+    _print_json({"id": str(reg.id), "region": reg.region_code})
+
+
 @places_app.command("import")
 def places_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a GeoJSON FeatureCollection")],
@@ -180,6 +249,9 @@ def demo(
         keys_file.write_text(json.dumps(keys, indent=2) + "\n")
         keys_file.chmod(0o600)
     _print_json(keys)
+    typer.echo("demo people (above, with their passwords) sign in with POST /v1/auth/sign-in; the coordinator's and "
+               "the care provider's person must enrol TOTP at their first sign-in (POST /v1/auth/totp/enrol), "
+               "the corporation's may skip it", err=True)
 
 
 @app.command()
@@ -194,3 +266,142 @@ def openapi(
         sys.stdout.write(text)
     else:
         output.write_text(text)
+
+
+# --- people and API keys (the CLI acts as the installation's operator: its audit records name no person) --------
+
+user_app = typer.Typer(help="People who sign in to the web application.", no_args_is_help=True)
+key_app = typer.Typer(help="An organisation's API keys.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(key_app, name="key")
+
+
+def _organisation_or_exit(session: Session, organisation_id: uuid.UUID) -> Organisation:
+    org = organisations_service.get_organisation(session=session, organisation_id=organisation_id)
+    if org is None:
+        typer.echo(f"error: no organisation {organisation_id}", err=True)
+        raise typer.Exit(2)
+    return org
+
+
+@user_app.command("create")
+def user_create(
+    org: Annotated[uuid.UUID, typer.Option(help="the organisation's id (`doorstroom org list`)")],
+    email: Annotated[str, typer.Option(help="the person's e-mail address (unique, any case)")],
+    name: Annotated[str, typer.Option(help="the person's name")],
+    admin: Annotated[bool, typer.Option("--admin", help="manages the organisation's people and keys")] = False,
+) -> None:
+    """Add a person and print their one-time set-up link (valid 72 hours; stored only as a hash)."""
+    from service.people import service as people_service
+    from service.people.models import PersonRole
+    from service.people.schemas import PersonCreate
+
+    settings = _settings()
+    try:
+        data = PersonCreate(email=email, name=name, role=PersonRole.admin if admin else PersonRole.member)
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"error: --{err['loc'][0]}: {err['msg']}", err=True)
+        raise typer.Exit(2) from None
+    with Session(get_engine(), expire_on_commit=False) as session:
+        organisation = _organisation_or_exit(session, org)
+        with _refused():
+            person, link = people_service.create_person(session=session, organisation=organisation,
+                                                        email=data.email, name=data.name, role=data.role,
+                                                        base_url=settings.public_url)
+        session.commit()
+    _print_json({"id": str(person.id), "organisation_id": str(person.organisation_id), "email": person.email,
+                 "name": person.name, "role": person.role, "setup_link": link.url,
+                 "expires_at": link.expires_at.isoformat()})
+
+
+@user_app.command("list")
+def user_list(org: Annotated[uuid.UUID, typer.Option(help="the organisation's id")]) -> None:
+    """List an organisation's people (never a secret)."""
+    from service.people import service as people_service
+
+    _settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        organisation = _organisation_or_exit(session, org)
+        people, _ = people_service.list_people(session=session, organisation=organisation, limit=10_000, offset=0)
+        _print_json([people_service.public(p).model_dump(mode="json") for p in people])
+
+
+def _key_json(issued: IssuedKey) -> dict[str, object]:
+    from service.people import keys
+
+    return keys.issued(issued).model_dump(mode="json")
+
+
+@key_app.command("create")
+def key_create(
+    org: Annotated[uuid.UUID, typer.Option(help="the organisation's id")],
+    name: Annotated[str, typer.Option(help="what the key is for, e.g. 'vacancy feed'")],
+    expires_at: Annotated[str | None, typer.Option(help="ISO 8601 with a zone, e.g. 2027-06-30T00:00:00Z")] = None,
+) -> None:
+    """Issue an API key and print it (shown this once, stored hashed)."""
+    from datetime import datetime
+
+    from service.people import keys
+
+    _settings()
+    expires = None
+    if expires_at is not None:
+        try:
+            expires = datetime.fromisoformat(expires_at)
+        except ValueError:
+            expires = None
+        if expires is None or expires.tzinfo is None:
+            typer.echo("error: --expires-at must be ISO 8601 with a zone, e.g. 2027-06-30T00:00:00Z", err=True)
+            raise typer.Exit(2)
+    with Session(get_engine(), expire_on_commit=False) as session:
+        organisation = _organisation_or_exit(session, org)
+        with _refused():
+            issued = keys.create_key(session=session, organisation=organisation, name=name, expires_at=expires,
+                                     person_id=None)
+        session.commit()
+        _print_json(_key_json(issued))
+
+
+@key_app.command("list")
+def key_list(org: Annotated[uuid.UUID, typer.Option(help="the organisation's id")]) -> None:
+    """List an organisation's keys with their state (never the keys themselves)."""
+    from service.people import keys
+
+    _settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        organisation = _organisation_or_exit(session, org)
+        rows = organisations_service.list_keys(session=session, organisation=organisation)
+        _print_json([keys.public(k).model_dump(mode="json") for k in rows])
+
+
+@key_app.command("rotate")
+def key_rotate(
+    key_id: Annotated[uuid.UUID, typer.Argument(help="the key's id (`doorstroom key list`)")],
+    grace_hours: Annotated[int, typer.Option(min=0, max=168, help="how long the old key keeps working")] = 24,
+) -> None:
+    """Issue a successor key and print it; the old key works for the grace period, then answers 401."""
+    from datetime import timedelta
+
+    from service.people import keys
+
+    _settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        with _refused():
+            issued = keys.rotate_key(session=session, key_id=key_id, organisation=None,
+                                     grace=timedelta(hours=grace_hours), person_id=None)
+        session.commit()
+        _print_json(_key_json(issued))
+
+
+@key_app.command("revoke")
+def key_revoke(key_id: Annotated[uuid.UUID, typer.Argument(help="the key's id")]) -> None:
+    """Revoke a key at once."""
+    from service.people import keys
+
+    _settings()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        with _refused():
+            key = keys.revoke_key(session=session, key_id=key_id, organisation=None)
+        session.commit()
+        _print_json(keys.public(key).model_dump(mode="json"))

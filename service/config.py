@@ -1,12 +1,17 @@
 """Settings, read only from `DOORSTROOM_*` environment variables and validated at start-up."""
 
+import importlib.util
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
+from limits import parse_many
+from limits.storage import SCHEMES as RATE_LIMIT_SCHEMES  # type: ignore[attr-defined]  # the scheme registry
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./doorstroom.db"
+RATE_LIMIT_OFF = "off"
 
 
 class Settings(BaseSettings):
@@ -22,6 +27,17 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=30, ge=0, le=3600)
     # A national export of the place categories is a few MiB of GeoJSON.
     max_import_bytes: int = Field(default=32 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
+    # Local development (`make run`): the session cookie is sent over plain http too (no `Secure` flag).
+    dev_mode: bool = False
+    # Where people reach the service; set-up links printed by `doorstroom user create` and invitations start here.
+    public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    # Rate limits in the `limits` notation ("600/minute", "10/second;600/minute") or "off"; see service/ratelimit.py.
+    rate_limit_enabled: bool = True
+    rate_limit_per_key: str = "600/minute"
+    rate_limit_per_session: str = "600/minute"
+    rate_limit_per_address: str = "1200/minute"
+    # memory:// counts per process; several workers or replicas share counts only through e.g. redis://host:6379.
+    rate_limit_storage: str = "memory://"
 
     @field_validator("database_url")
     @classmethod
@@ -32,6 +48,42 @@ class Settings(BaseSettings):
         if url.startswith(("sqlite://", "postgresql+psycopg://")):
             return url
         raise ValueError("must start with sqlite:// or postgresql:// (PostgreSQL is driven by psycopg 3)")
+
+    @field_validator("rate_limit_per_key", "rate_limit_per_session", "rate_limit_per_address")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        """Accept the `limits` notation with amounts of at least 1, or `off`."""
+        value = value.strip()
+        if value.lower() == RATE_LIMIT_OFF:
+            return RATE_LIMIT_OFF
+        try:
+            items = parse_many(value)
+        except ValueError:
+            items = []
+        if not items or any(item.amount < 1 for item in items):
+            raise ValueError("must be like '600/minute' or '10/second;600/minute', or 'off'")
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_limit_storage(cls, url: str) -> str:
+        """Accept a storage the `limits` library knows whose client library is installed."""
+        scheme = urlsplit(url).scheme
+        storage = RATE_LIMIT_SCHEMES.get(scheme)
+        # The limiter is synchronous: the `async+` storages of the library do not fit it.
+        if storage is None or scheme.startswith("async+") or "://" not in url:
+            raise ValueError("must be memory:// or a storage URL of the limits library, such as redis://host:6379")
+        needed = sorted({name.split(".")[0] for name in getattr(storage, "DEPENDENCIES", [])})
+        if needed and not any(importlib.util.find_spec(name) for name in needed):
+            raise ValueError(f"{scheme}:// needs the Python package {' or '.join(needed)}, which is not installed")
+        return url
+
+    def rate_limit(self, bucket: Literal["key", "session", "address"]) -> str:
+        """The limit of one bucket, `off` when that bucket or all rate limiting is turned off."""
+        if not self.rate_limit_enabled:
+            return RATE_LIMIT_OFF
+        return {"key": self.rate_limit_per_key, "session": self.rate_limit_per_session,
+                "address": self.rate_limit_per_address}[bucket]
 
     @property
     def is_sqlite(self) -> bool:

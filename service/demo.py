@@ -5,6 +5,7 @@ partner's. The data is seeded, so every demo database is the same apart from ids
 """
 
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,7 +17,10 @@ from service.dwellings.schemas import DwellingCreate
 from service.figures import housing_figures
 from service.organisations import service as organisations_service
 from service.organisations.models import Organisation, OrganisationKind
+from service.people import service as people_service
+from service.people.models import PersonRole
 from service.places import service as places_service
+from service.regions import scope as region_scope
 from service.regions import service as regions_service
 from service.regions.schemas import Policy, RegionPut
 from service.registrations import service as registrations_service
@@ -94,14 +98,45 @@ def load_demo(*, session: Session) -> dict[str, Any]:
     # Clients first, so that every dwelling offered afterwards gets its shortlist at once.
     for name, (setting, municipalities) in CARE_PROVIDERS.items():
         org, entry = _org(session, OrganisationKind.care_provider, name)
+        _link(session, coordinator_org, org, municipalities)
         entry["registrations"] = sum(_register(session, org, coordinator_org, rng, setting, municipalities, i)
                                      for i in range(15))
         keys["care_providers"].append(entry)
     for name, municipalities in CORPORATIONS.items():
         org, entry = _org(session, OrganisationKind.corporation, name)
+        _link(session, coordinator_org, org, municipalities)
         entry["dwellings"] = sum(_offer(session, org, rng, m, i) for i, m in enumerate(municipalities * 2))
         keys["corporations"].append(entry)
+    keys["people"] = _people(session)
     return keys
+
+
+DEMO_PEOPLE = {
+    OrganisationKind.coordinator: ("coordinator@demo.doorstroom.example", "Coby Coördinator (demo)"),
+    OrganisationKind.care_provider: ("begeleider@demo.doorstroom.example", "Bram Begeleider (demo)"),
+    OrganisationKind.corporation: ("verhuur@demo.doorstroom.example", "Vera Verhuurder (demo)"),
+}
+
+
+def _people(session: Session) -> list[dict[str, Any]]:
+    """One admin person for the first organisation of each kind, with a printed random password.
+
+    TOTP is left unenrolled: the coordinator's and the care provider's person enrol it at their first sign-in
+    (their session may do nothing else until then); the corporation's person may sign in without it.
+    """
+    people = []
+    organisations = organisations_service.list_organisations(session=session)
+    for kind, (email, name) in DEMO_PEOPLE.items():
+        org = next(o for o in organisations if o.kind == kind.value)
+        person, _link = people_service.create_person(session=session, organisation=org, email=email, name=name,
+                                                     role=PersonRole.admin)
+        password = "demo-" + secrets.token_urlsafe(15)
+        people_service.set_password_directly(session=session, person=person, password=password)
+        people.append({"organisation": org.name, "kind": org.kind, "email": email, "name": name, "role": "admin",
+                       "password": password,
+                       "two_factor": ("required: enrol TOTP at the first sign-in (POST /v1/auth/totp/enrol)"
+                                      if people_service.two_factor_required(org) else "optional")})
+    return people
 
 
 def _regions_places_and_scores(session: Session, coordinator: Organisation, rng: random.Random) -> None:
@@ -125,6 +160,17 @@ def _regions_places_and_scores(session: Session, coordinator: Organisation, rng:
     scores = "\n".join(f"BU{m.code[2:]}{w:02d}{b:02d},{rng.randint(10, 90)}"
                        for m in U16 + DRECHTSTEDEN_ALBLASSERWAARD for w in range(1, 5) for b in range(6))
     regions_service.upload_vulnerability(session=session, org=coordinator, text=scores)
+
+
+def _region_of(m: DemoMunicipality) -> str:
+    return "U16" if m in U16 else "DRECHTSTEDEN"
+
+
+def _link(session: Session, coordinator: Organisation, org: Organisation,
+          municipalities: list[DemoMunicipality]) -> None:
+    """The office links a partner to the regions it works in."""
+    for code in sorted({_region_of(m) for m in municipalities}):
+        region_scope.link(session=session, by=coordinator, organisation=org, region_code=code)
 
 
 def _org(session: Session, kind: OrganisationKind, name: str) -> tuple[Organisation, dict[str, Any]]:
@@ -190,6 +236,7 @@ def _register(session: Session, org: Organisation, coordinator: Organisation, rn
     addiction = setting in ("shelter", "supported_housing") and rng.random() < 0.4
     data = RegistrationCreate.model_validate({
         "form_version": "1", "client_ref": f"{org.name.split()[0][:4].upper()}-{index:04d}", "consent_to_share": True,
+        "region": _region_of(home),
         "birth_year": birth_year, "household": {"adults": 1, "children": children},
         "annual_income": str(Decimal(rng.randint(1350000, 3400000)) / 100), "current_setting": setting,
         "support": {"intensity": rng.choice(["light", "medium", "medium", "intensive"]),

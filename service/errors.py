@@ -43,6 +43,8 @@ class ServiceError(Exception):
 
     status = 500
     title = "Internal Server Error"
+    # Response headers the error answers with (a 429's Retry-After); None for most errors.
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)
@@ -76,6 +78,16 @@ class PreconditionFailed(ServiceError):
 
 class PreconditionRequired(ServiceError):
     status, title = 428, "Precondition Required"
+
+
+class TooManyRequests(ServiceError):
+    """Over a rate limit; `headers` say when to try again (Retry-After) and which limit was reached."""
+
+    status, title = 429, "Too Many Requests"
+
+    def __init__(self, detail: str, *, headers: dict[str, str]) -> None:
+        super().__init__(detail)
+        self.headers = headers
 
 
 class InvalidFields(ServiceError):
@@ -125,8 +137,10 @@ async def _on_validation_error(_request: Request, exc: RequestValidationError) -
 
 
 async def _on_service_error(_request: Request, exc: ServiceError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return problem_response(exc.to_problem(), headers=headers)
+    headers = dict(exc.headers or {})
+    if exc.status == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return problem_response(exc.to_problem(), headers=headers or None)
 
 
 async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -8,7 +8,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from service.audit.routes import router as audit_router
 from service.config import Settings, get_settings
 from service.db import get_engine
 from service.errors import install_error_handlers
@@ -17,13 +16,18 @@ from service.health.routes import router as health_router
 from service.logging import configure_logging
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from service.monitor.routes import router as monitor_router
+from service.people.auth_routes import router as auth_router
+from service.people.key_routes import router as keys_router
+from service.people.routes import router as people_router
 from service.places.routes import router as places_router
+from service.ratelimit import RATE_LIMITED_RESPONSES, RateLimitMiddleware, build_limiter
 from service.regions.routes import router as regions_router
 from service.shortlists import service as shortlists_service
 from service.shortlists.routes import router as shortlists_router
 from service.stuck.routes import router as stuck_router
 from service.targets.routes import router as targets_router
 from service.whatif.routes import router as whatif_router
+from service.workflow.audit_routes import router as audit_router
 from service.workflow.dwelling_routes import router as dwellings_router
 from service.workflow.exemption_routes import router as exemptions_router
 from service.workflow.registration_routes import router as registrations_router
@@ -37,13 +41,20 @@ Doorstroom matches people who are ready to leave a shelter or supported housing 
 corporations offer. Corporations offer dwellings, care providers register clients with the standard form, and the
 matching office proposes three ranked candidates per dwelling.
 
-Every request carries `Authorization: Bearer <api key>`. Errors are `application/problem+json` (RFC 9457); a 422
-lists each bad field. Changes need `If-Match` with the ETag last read.
+Machines call with an organisation's API key: `Authorization: Bearer <api key>`. Keys are named, may expire, and
+are created, rotated (the old key works for a grace period of at most 7 days) and revoked by the organisation's
+admins (`/v1/keys`). People sign in with a personal account (`/v1/auth`: password, then a TOTP code; two-factor
+sign-in is required for coordinators' and care providers' people) and then act on every route in their
+organisation's role, through the session cookie; a state-changing request on the cookie also sends the session's
+CSRF token in `X-CSRF-Token`. Admins manage their organisation's people (`/v1/people`). The audit log names the
+person or the key behind every read and change. Errors are `application/problem+json` (RFC 9457); a 422
+lists each bad field. Changes need `If-Match` with the ETag last read. Requests are rate limited per key, per
+session and per address: over a limit the answer is 429 with `Retry-After` in seconds.
 """
 
 ROUTERS = (health_router, dwellings_router, registrations_router, regions_router, places_router,
            shortlists_router, workflow_router, events_router, audit_router, exemptions_router, stuck_router,
-           whatif_router, targets_router, monitor_router)
+           whatif_router, targets_router, monitor_router, auth_router, people_router, keys_router)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -100,12 +111,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         generate_unique_id_function=_operation_id,
     )
+    # Routes read the app's own settings (a test's app may differ from the environment's).
+    app.state.settings = settings
+    limiter = build_limiter(settings)
+    app.state.ratelimiter = limiter
     for router in ROUTERS:
         _summaries_from_docstrings(router)
-        app.include_router(router)
+        # Every route but the probes can answer 429 (service/ratelimit.py).
+        app.include_router(router, responses=None if router is health_router else RATE_LIMITED_RESPONSES)
     install_error_handlers(app)
-    # Outermost first on the way in: the request id exists before the body limit can answer 413.
+    # Added innermost first: on the way in the request id comes first, then the address limit (before a body is
+    # read), then the body limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        path_limits={"/v1/places/import": settings.max_import_bytes})
+    if limiter is not None and limiter.limits.get("address"):
+        app.add_middleware(RateLimitMiddleware, limiter=limiter)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import Problem, problem_response
-from service.request_context import set_request_id
+from service.request_context import begin_principal, current_principal, set_request_id
 
 access_log = logging.getLogger("doorstroom.access")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -28,6 +28,7 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         set_request_id(request_id)
+        begin_principal()
         started = perf_counter()
         status_code = 500
 
@@ -42,6 +43,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             state: dict[str, Any] = scope.get("state") or {}
+            principal = current_principal()
             access_log.info(
                 "request",
                 extra={
@@ -50,8 +52,15 @@ class RequestIdMiddleware:
                     "status": status_code,
                     "duration_ms": round((perf_counter() - started) * 1000, 1),
                     "organisation_id": state.get("organisation_id"),
+                    # Ids only: never a person's name or e-mail address in the logs.
+                    "person_id": _str_or_none(principal.person_id if principal else None),
+                    "api_key_id": _str_or_none(principal.api_key_id if principal else None),
                 },
             )
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 class BodyLimitMiddleware:

@@ -6,8 +6,15 @@ from service.events.models import Delivery, Event, WebhookEndpoint
 from service.exemptions.models import Exemption
 from service.municipalities.models import Municipality
 from service.organisations.models import ApiKey, Organisation
+from service.people.models import Person, PersonSession, RecoveryCode, SetupToken, SignInFailure
 from service.places.models import DwellingPlaceDistance, Place
-from service.regions.models import NeighbourhoodScore, Region, RegionMunicipality, RegionPolicyVersion
+from service.regions.models import (
+    NeighbourhoodScore,
+    OrganisationRegion,
+    Region,
+    RegionMunicipality,
+    RegionPolicyVersion,
+)
 from service.registrations.models import Registration
 from service.shortlists.models import MatchingRun, RejectedPair, Shortlist, ShortlistCandidate
 from service.shortlists.pool.models import ChangeCounter, ContentBlob, RegistrationVersion
@@ -29,15 +36,21 @@ __all__ = [
     "MunicipalityFigures",
     "NeighbourhoodScore",
     "Organisation",
+    "OrganisationRegion",
+    "Person",
+    "PersonSession",
     "Place",
+    "RecoveryCode",
     "Region",
     "RegionMunicipality",
     "RegionPolicyVersion",
     "Registration",
     "RegistrationVersion",
     "RejectedPair",
+    "SetupToken",
     "Shortlist",
     "ShortlistCandidate",
+    "SignInFailure",
     "WebhookEndpoint",
     "YearTarget",
 ]

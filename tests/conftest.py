@@ -23,6 +23,7 @@ from service.db import get_session, make_engine, transaction
 from service.main import create_app
 from service.organisations import service as organisations_service
 from service.organisations.models import Organisation, OrganisationKind
+from tests.world import link_home
 
 POSTGRES_ADMIN_URL = os.environ.get("DOORSTROOM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
@@ -129,11 +130,13 @@ def app(session: Session, database_url: str):  # type: ignore[no-untyped-def]
 def make_org(session: Session) -> Callable[..., tuple[Organisation, str]]:
     """Create an organisation of a kind; returns it with its plain API key."""
 
-    def _make(kind: OrganisationKind | str, name: str | None = None) -> tuple[Organisation, str]:
+    def _make(kind: OrganisationKind | str, name: str | None = None, home: bool = True) -> tuple[Organisation, str]:
         kind = OrganisationKind(kind)
         issued = organisations_service.create_organisation(
             session=session, kind=kind, name=name or f"{kind.value} {uuid.uuid4().hex[:6]}"
         )
+        if home:
+            link_home(session, issued.organisation)
         session.commit()
         return issued.organisation, issued.api_key
 
@@ -144,8 +147,8 @@ def make_org(session: Session) -> Callable[..., tuple[Organisation, str]]:
 def client_for(app, make_org) -> Callable[..., TestClient]:  # type: ignore[no-untyped-def]
     """An HTTP client authenticated as a new organisation of the given kind (`.org` holds the organisation)."""
 
-    def _client(kind: OrganisationKind | str, name: str | None = None) -> TestClient:
-        org, key = make_org(kind, name)
+    def _client(kind: OrganisationKind | str, name: str | None = None, home: bool = True) -> TestClient:
+        org, key = make_org(kind, name, home)
         client = TestClient(app, headers={"Authorization": f"Bearer {key}"})
         client.org = org  # type: ignore[attr-defined]
         return client

@@ -19,6 +19,9 @@ class AuditRecord(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
+    # Who acted: the signed-in person or the API key of the request (both None for the operator's CLI and the tick).
+    person_id: uuid.UUID | None = Field(default=None, foreign_key="person.id", index=True)
+    api_key_id: uuid.UUID | None = Field(default=None, foreign_key="api_key.id", index=True)
     action: str = Field(sa_column=Column(String(40), nullable=False))
     entity_type: str = Field(sa_column=Column(String(30), nullable=False))
     entity_id: uuid.UUID = Field(nullable=False, index=True)

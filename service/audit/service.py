@@ -3,11 +3,12 @@
 import uuid
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from service.audit.models import AuditRecord
 from service.organisations.models import Organisation
-from service.request_context import current_request_id
+from service.request_context import current_principal, current_request_id
 
 
 def record(
@@ -18,11 +19,20 @@ def record(
     entity_type: str,
     entity_id: uuid.UUID,
     detail: dict[str, Any] | None = None,
+    person_id: uuid.UUID | None = None,
 ) -> None:
-    """Write one audit record for an act on an entity."""
+    """Write one audit record for an act on an entity.
+
+    Who acted comes from the request's principal (the signed-in person or the API key); `person_id` names the
+    person where there is no principal yet (a sign-in step). Without either (the operator's CLI, the periodic
+    tick) the record names only the organisation.
+    """
+    principal = current_principal()
     session.add(
         AuditRecord(
             organisation_id=organisation.id if organisation else None,
+            person_id=person_id if person_id is not None else (principal.person_id if principal else None),
+            api_key_id=principal.api_key_id if principal else None,
             action=action,
             entity_type=entity_type,
             entity_id=entity_id,
@@ -47,19 +57,28 @@ def record_reads(
 
 def list_records(
     *,
+    within: ColumnElement[bool] | None = None,
     session: Session,
     entity_id: uuid.UUID | None,
     organisation_id: uuid.UUID | None,
     action: str | None,
     limit: int,
     offset: int,
+    person_id: uuid.UUID | None = None,
+    api_key_id: uuid.UUID | None = None,
 ) -> tuple[list[AuditRecord], int]:
-    """Audit records, newest first, optionally for one entity, one organisation or one action."""
+    """Audit records, newest first, optionally for one entity, organisation, person, API key or action."""
     query = select(AuditRecord)
+    if within is not None:
+        query = query.where(within)
     if entity_id is not None:
         query = query.where(AuditRecord.entity_id == entity_id)
     if organisation_id is not None:
         query = query.where(AuditRecord.organisation_id == organisation_id)
+    if person_id is not None:
+        query = query.where(AuditRecord.person_id == person_id)
+    if api_key_id is not None:
+        query = query.where(AuditRecord.api_key_id == api_key_id)
     if action is not None:
         query = query.where(AuditRecord.action == action)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()

@@ -17,6 +17,7 @@ from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.fields import cents_to_euros, euros_to_cents
 from service.municipalities import service as municipalities
 from service.organisations.models import Organisation, OrganisationKind
+from service.regions import scope
 from service.sqltypes import utcnow
 from service.states import move
 from service.validation import invalid_fields_from
@@ -130,13 +131,19 @@ def to_public(dwelling: Dwelling) -> DwellingPublic:
     )
 
 
-def _check_references(*, session: Session, data: DwellingFields) -> None:
-    """Field errors that need the database: the neighbourhood's municipality must exist."""
+def _check_references(*, session: Session, org: Organisation, data: DwellingFields) -> None:
+    """Field errors that need the database: the neighbourhood's municipality must exist and lie in a region the
+    corporation works in (a dwelling outside every region would reach no matching office)."""
     gm = municipalities.municipality_of(data.neighbourhood_code)
     if municipalities.unknown_municipalities(session=session, codes=[gm]):
         raise InvalidFields(
             [FieldError(field="neighbourhood_code", message=f"municipality {gm} does not exist", type="unknown_code")]
         )
+    if not scope.scope_of(session=session, org=org).has_municipality(gm):
+        raise InvalidFields([FieldError(
+            field="neighbourhood_code", type="not_linked",
+            message=f"municipality {gm} lies in no region your organisation works in; the coordinators of its "
+                    "region link you to it")])
 
 
 def offer_dwelling(*, session: Session, org: Organisation, data: DwellingCreate) -> Offered:
@@ -145,7 +152,7 @@ def offer_dwelling(*, session: Session, org: Organisation, data: DwellingCreate)
     existing = _by_external_ref(session=session, org=org, external_ref=data.external_ref)
     if existing is not None:
         return _replayed(existing=existing, digest=digest)
-    _check_references(session=session, data=data)
+    _check_references(session=session, org=org, data=data)
     dwelling = Dwelling(corporation_id=org.id, external_ref=data.external_ref, create_digest=digest, **_columns(data))
     try:
         # A savepoint, so that losing a race with a concurrent identical offer leaves the transaction usable.
@@ -183,17 +190,27 @@ def get_dwelling(*, session: Session, org: Organisation, dwelling_id: uuid.UUID,
     if for_update:
         query = query.with_for_update()
     dwelling = session.exec(query).first()
-    if dwelling is None or (org.kind != OrganisationKind.coordinator and dwelling.corporation_id != org.id):
+    if dwelling is None or not may_see(session=session, org=org, dwelling=dwelling):
         raise NotFound(f"no dwelling {dwelling_id}")
     return dwelling
+
+
+def may_see(*, session: Session, org: Organisation, dwelling: Dwelling) -> bool:
+    """Its own corporation, and the coordinators of the region it lies in."""
+    if org.kind == OrganisationKind.coordinator:
+        return scope.scope_of(session=session, org=org).has_municipality(dwelling.municipality_code)
+    return dwelling.corporation_id == org.id
 
 
 def list_dwellings(
     *, session: Session, org: Organisation, status: DwellingStatus | None, limit: int, offset: int
 ) -> tuple[list[Dwelling], int]:
-    """The dwellings an organisation may see, newest first: its own, or all for a coordinator."""
+    """The dwellings an organisation may see, newest first: its own, or those of a coordinator's regions."""
     query = select(Dwelling)
-    if org.kind != OrganisationKind.coordinator:
+    if org.kind == OrganisationKind.coordinator:
+        own = scope.scope_of(session=session, org=org)
+        query = query.where(col(Dwelling.municipality_code).in_(own.municipalities))
+    else:
         query = query.where(Dwelling.corporation_id == org.id)
     if status is not None:
         query = query.where(Dwelling.status == status.value)
@@ -218,7 +235,7 @@ def update_dwelling(
         merged = DwellingFields.model_validate({**_document(dwelling), **changes})
     except ValidationError as exc:
         raise invalid_fields_from(exc) from None
-    _check_references(session=session, data=merged)
+    _check_references(session=session, org=org, data=merged)
     moved = (merged.location.lat, merged.location.lon) != (dwelling.lat, dwelling.lon)
     for name, value in _columns(merged).items():
         setattr(dwelling, name, value)

@@ -1,9 +1,9 @@
 """Granting, listing and revoking exemptions, and the active ones the matcher applies.
 
-Which region's contingent an exemption uses: the region of the registration's first regional tie (in the order the
-form lists them) whose municipality lies in a region; failing that, of its first preferred municipality in a region.
-A registration tied to no region cannot be charged and is refused (409), never granted for free. The contingent is
-per calendar year of granting; a revoked exemption no longer counts, so a grant made by mistake can be undone.
+An exemption is charged to the contingent of the region whose list the registration is on, whatever its ties: the
+office that holds the list is the one that decides (a registration not yet placed on a list is refused, 409, never
+granted for free). The contingent is per calendar year of granting; a revoked exemption no longer counts, so a grant
+made by mistake can be undone.
 """
 
 import uuid
@@ -21,7 +21,7 @@ from service.organisations.models import Organisation
 from service.regions import service as regions_service
 from service.regions.models import Region
 from service.registrations import service as registrations_service
-from service.registrations.models import OPEN_STATUSES, Registration
+from service.registrations.models import OPEN_STATUSES
 from service.sqltypes import utcnow
 
 ENTITY = "registration"  # exemptions are audited on the registration, so they appear on its timeline
@@ -49,15 +49,6 @@ def is_active(exemption: Exemption, today: date) -> bool:
     return exemption.revoked_at is None and exemption.valid_until >= today
 
 
-def region_of_registration(*, session: Session, registration: Registration) -> str | None:
-    """The region whose contingent pays: first regional tie in a region, else first preferred municipality."""
-    regions = regions_service.region_of_municipalities(session=session)
-    for code in [t["municipality_code"] for t in registration.regional_ties] + registration.preferred_municipalities:
-        if code in regions:
-            return regions[code]
-    return None
-
-
 def contingent_used(*, session: Session, region_code: str, year: int) -> int:
     """Exemptions granted in the region in that year and not revoked."""
     return session.exec(select(func.count()).select_from(Exemption).where(
@@ -73,10 +64,10 @@ def grant(*, session: Session, org: Organisation, registration_id: uuid.UUID, da
     today = utcnow().date()
     if data.valid_until < today:
         raise InvalidFields([FieldError(field="valid_until", message="must be today or later", type="date_past")])
-    region_code = region_of_registration(session=session, registration=reg)
+    region_code = reg.region_code
     if region_code is None:
-        raise Conflict("the registration has no regional tie or preferred municipality in a region, so no "
-                       "region's contingent can pay for an exemption; add a tie or preference first")
+        raise Conflict("the registration is on no region's list yet, so no region's contingent can pay for an "
+                       "exemption; place it on a list first (PUT /v1/registrations/{id}/region)")
     # Locking the region serialises grants in it, so two at once cannot both take the last place.
     session.exec(select(Region).where(Region.code == region_code).with_for_update()).one()
     contingent = regions_service.get_region(session=session, code=region_code).policy.exemption_contingent

@@ -21,6 +21,7 @@ from service.dwellings.models import Dwelling
 from service.monitor.schemas import MonitorLine, MonitorPublic, MonthFigures, Pace, Scope
 from service.municipalities.models import Municipality
 from service.organisations.models import Organisation, OrganisationKind
+from service.regions import scope as region_scope
 from service.regions import service as regions_service
 from service.sqltypes import utcnow
 from service.targets import service as targets_service
@@ -85,7 +86,8 @@ def _series(dwellings: list[Dwelling], events: Events, year: int, target: int | 
 
 
 def monitor(*, session: Session, org: Organisation, year: int, region_code: str) -> MonitorPublic:
-    """The region's monthly monitor for a year, as far as `org` may see it."""
+    """The region's monthly monitor for a year, as far as `org` may see it (a region it works in)."""
+    region_scope.require_region(session=session, org=org, code=region_code)
     region = regions_service.get_region(session=session, code=region_code)
     today = utcnow().date()
     last_month = 12 if year < today.year else (today.month if year == today.year else 0)

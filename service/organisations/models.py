@@ -31,13 +31,24 @@ class Organisation(SQLModel, table=True):
 
 
 class ApiKey(SQLModel, table=True):
-    """One API key: only a lookup prefix and a SHA-256 of the whole key are kept, never the key itself."""
+    """One API key: only a lookup prefix and a SHA-256 of the whole key are kept, never the key itself.
+
+    A key works until `expires_at` and until `revoked_at`; a rotated key has `revoked_at` in the future (the end of
+    its grace period). `last_used_at` is kept to the minute, so a request does not write it every time.
+    """
 
     __tablename__ = "api_key"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", nullable=False, index=True)
+    name: str = Field(sa_column=Column(String(100), nullable=False))
     prefix: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
     key_hash: str = Field(sa_column=Column(String(64), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # The person who made it; None for keys the installation's operator issued (`doorstroom org create`, `key`).
+    created_by_person_id: uuid.UUID | None = Field(default=None, foreign_key="person.id", index=True)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The key this one replaced by rotation.
+    rotated_from_id: uuid.UUID | None = Field(default=None, foreign_key="api_key.id")

@@ -23,6 +23,8 @@ class Place(SQLModel, table=True):
     name: str | None = Field(default=None, sa_column=Column(String(200)))
     external_id: str | None = Field(default=None, sa_column=Column(String(60)))
     imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # The office that imported the source: only it may replace the source (None: the operator's CLI).
+    imported_by: uuid.UUID | None = Field(default=None, foreign_key="organisation.id")
 
 
 class DwellingPlaceDistance(SQLModel, table=True):

@@ -49,8 +49,8 @@ def list_places(
     category: PlaceCategoryName | None = None,
     source: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[PlacePublic]:
-    """List imported places (coordinator)."""
-    rows, total = service.list_places(session=session, category=category.value if category else None,
+    """List the places your office imported and the shared ones the operator imported (coordinator)."""
+    rows, total = service.list_places(session=session, org=org, category=category.value if category else None,
                                       source=source, limit=paging.limit, offset=paging.offset)
     items = [PlacePublic.model_validate(p, from_attributes=True) for p in rows]
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)

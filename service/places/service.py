@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from sqlalchemy import or_
 from sqlmodel import Session, col, delete, func, select
 
 from matching.geo import nearest_place_distances
 from matching.model import CATEGORIES
 from service.audit import service as audit
 from service.dwellings.models import OPEN_STATUSES, Dwelling
+from service.errors import Conflict
 from service.organisations.models import Organisation
 from service.places.geojson import RejectedFeature, parse_feature_collection
 from service.places.models import DwellingPlaceDistance, Place
@@ -35,10 +37,15 @@ class ImportReport:
 def import_places(*, session: Session, org: Organisation | None, source: str, document: Any) -> ImportReport:
     """Replace every place of `source` with the good features of a FeatureCollection; report the bad ones."""
     places, rejected = parse_feature_collection(document)
+    owners = set(session.exec(select(Place.imported_by).where(Place.source == source).distinct()).all())
+    if org is not None and owners - {org.id}:
+        # Places are shared by every region's dwellings: one office must not replace another's import.
+        raise Conflict(f"source {source!r} was imported by another matching office; import under another name")
     replaced = session.exec(select(func.count()).select_from(Place).where(Place.source == source)).one()
     session.exec(delete(Place).where(col(Place.source) == source))
     session.add_all(
-        Place(source=source, category=p.category, lat=p.lat, lon=p.lon, name=p.name, external_id=p.external_id)
+        Place(source=source, category=p.category, lat=p.lat, lon=p.lon, name=p.name, external_id=p.external_id,
+              imported_by=org.id if org else None)
         for p in places
     )
     session.flush()
@@ -97,10 +104,11 @@ def nearest_distances(*, session: Session, dwelling_ids: Sequence[uuid.UUID]) ->
 
 
 def list_places(
-    *, session: Session, category: str | None, source: str | None, limit: int, offset: int
+    *, session: Session, org: Organisation, category: str | None, source: str | None, limit: int, offset: int
 ) -> tuple[list[Place], int]:
-    """Stored places, optionally of one category or source."""
-    query = select(Place)
+    """The places an office imported itself and the operator's (shared) imports, optionally of one category or
+    source; another office's imports are its own to list."""
+    query = select(Place).where(or_(col(Place.imported_by) == org.id, col(Place.imported_by).is_(None)))
     if category is not None:
         query = query.where(Place.category == category)
     if source is not None:

@@ -54,3 +54,17 @@ class NeighbourhoodScore(SQLModel, table=True):
     code: str = Field(sa_column=Column(String(10), primary_key=True))
     vulnerability: int = Field(nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class OrganisationRegion(SQLModel, table=True):
+    """A partner working in a region: a coordinator runs its office, a corporation or care provider works there.
+
+    A coordinator sees and changes only what belongs to its linked regions; a care provider registers clients on
+    the lists of its regions; a corporation offers dwellings in its regions' municipalities.
+    """
+
+    __tablename__ = "organisation_region"
+
+    organisation_id: uuid.UUID = Field(sa_column=Column(ForeignKey("organisation.id"), primary_key=True))
+    region_code: str = Field(sa_column=Column(String(32), ForeignKey("region.code"), primary_key=True, index=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -1,17 +1,21 @@
-"""Regions and their policies (coordinators change them; every partner may read them)."""
+"""Regions, their policies and their partners (coordinators run them; partners read the regions they work in)."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path
 
 from service.auth import Coordinator, CurrentOrg
 from service.db import SessionDep
-from service.errors import problem_responses
-from service.regions import service
+from service.errors import Conflict, NotFound, problem_responses
+from service.organisations import service as organisations_service
+from service.organisations.models import OrganisationKind
+from service.regions import scope, service
 from service.regions.schemas import (
     Policy,
     PolicyVersionPublic,
     RegionCode,
+    RegionPartner,
     RegionPublic,
     RegionPut,
     VulnerabilityUploadReport,
@@ -36,20 +40,23 @@ def put_region(code: CodePath, data: RegionPut, org: Coordinator, session: Sessi
 
 @router.get("/v1/regions", response_model=list[RegionPublic], responses=problem_responses(401))
 def list_regions(org: CurrentOrg, session: SessionDep) -> list[RegionPublic]:
-    """List the regions with their current policies."""
-    return [_public(v) for v in service.list_regions(session=session)]
+    """List the regions you work in (a coordinator: the regions it runs) with their current policies."""
+    own = scope.scope_of(session=session, org=org)
+    return [_public(v) for v in service.list_regions(session=session, codes=own.regions)]
 
 
 @router.get("/v1/regions/{code}", response_model=RegionPublic, responses=problem_responses(401, 404, 422))
 def get_region(code: CodePath, org: CurrentOrg, session: SessionDep) -> RegionPublic:
-    """Read one region with its current policy."""
+    """Read one region you work in with its current policy."""
+    scope.require_region(session=session, org=org, code=code)
     return _public(service.get_region(session=session, code=code))
 
 
 @router.get("/v1/regions/{code}/policies", response_model=list[PolicyVersionPublic],
             responses=problem_responses(401, 404, 422))
 def list_policy_versions(code: CodePath, org: CurrentOrg, session: SessionDep) -> list[PolicyVersionPublic]:
-    """List every policy version of a region, newest first."""
+    """List every policy version of a region you work in, newest first."""
+    scope.require_region(session=session, org=org, code=code)
     return [PolicyVersionPublic(version=v.version, policy=Policy.model_validate(v.policy), created_at=v.created_at)
             for v in service.policy_history(session=session, code=code)]
 
@@ -61,6 +68,44 @@ def upload_vulnerability(
     session: SessionDep,
     text: Annotated[str, Body(media_type="text/csv", examples=["code,score\nBU03440302,72\nBU03440101,35\n"])],
 ) -> VulnerabilityUploadReport:
-    """Upload neighbourhood vulnerability scores as CSV `code,score` (0-100); bad lines are reported."""
+    """Upload neighbourhood vulnerability scores as CSV `code,score` (0-100) in your regions; bad lines reported."""
     stored, rejected = service.upload_vulnerability(session=session, org=org, text=text)
     return VulnerabilityUploadReport(stored=stored, rejected=rejected)
+
+
+@router.get("/v1/regions/{code}/organisations", response_model=list[RegionPartner],
+            responses=problem_responses(401, 403, 404, 422))
+def list_partners(code: CodePath, org: Coordinator, session: SessionDep) -> list[RegionPartner]:
+    """List the organisations linked to a region you run: its coordinators, corporations and care providers."""
+    scope.require_region(session=session, org=org, code=code)
+    return [RegionPartner(id=o.id, kind=o.kind, name=o.name)
+            for o in scope.linked_organisations(session=session, region_code=code)]
+
+
+@router.put("/v1/regions/{code}/organisations/{organisation_id}", response_model=list[RegionPartner],
+            responses=problem_responses(401, 403, 404, 409, 422))
+def link_partner(code: CodePath, organisation_id: uuid.UUID, org: Coordinator,
+                 session: SessionDep) -> list[RegionPartner]:
+    """Link a corporation or care provider to a region you run (idempotent); coordinators are linked by the operator."""
+    scope.require_region(session=session, org=org, code=code)
+    partner = organisations_service.get_organisation(session=session, organisation_id=organisation_id)
+    if partner is None:
+        raise NotFound(f"no organisation {organisation_id}")
+    if partner.kind == OrganisationKind.coordinator.value:
+        raise Conflict("another matching office is linked to a region by the operator "
+                       "(doorstroom org regions --org ID --add CODE), not through the API")
+    scope.link(session=session, by=org, organisation=partner, region_code=code)
+    return list_partners(code=code, org=org, session=session)
+
+
+@router.delete("/v1/regions/{code}/organisations/{organisation_id}", response_model=list[RegionPartner],
+               responses=problem_responses(401, 403, 404, 409, 422))
+def unlink_partner(code: CodePath, organisation_id: uuid.UUID, org: Coordinator,
+                   session: SessionDep) -> list[RegionPartner]:
+    """End a partner's link to a region you run; its existing registrations stay on the region's list."""
+    scope.require_region(session=session, org=org, code=code)
+    partner = organisations_service.get_organisation(session=session, organisation_id=organisation_id)
+    if partner is None:
+        raise NotFound(f"no organisation {organisation_id}")
+    scope.unlink(session=session, by=org, organisation=partner, region_code=code)
+    return list_partners(code=code, org=org, session=session)

@@ -1,5 +1,6 @@
 """Region and policy documents as coordinators send and read them."""
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -95,3 +96,11 @@ class VulnerabilityUploadReport(BaseModel):
 
     stored: int
     rejected: list[dict[str, str | int]]
+
+
+class RegionPartner(BaseModel):
+    """An organisation linked to a region."""
+
+    id: uuid.UUID
+    kind: str
+    name: str

@@ -13,6 +13,7 @@ from service.audit import service as audit
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.municipalities import service as municipalities
 from service.organisations.models import Organisation
+from service.regions import scope
 from service.regions.models import NeighbourhoodScore, Region, RegionMunicipality, RegionPolicyVersion
 from service.regions.schemas import Policy, RegionPut
 from service.sqltypes import utcnow
@@ -49,8 +50,11 @@ def put_region(*, session: Session, org: Organisation, code: str, data: RegionPu
         region = Region(code=code, name=data.name, policy_version=0)
         session.add(region)
         session.flush()
+        # The coordinator who sets up a region runs its office; other offices are linked by the operator.
+        scope.link(session=session, by=org, organisation=org, region_code=code)
         current = None
     else:
+        scope.require_region(session=session, org=org, code=code)
         current = _policy_version(session=session, code=code, version=region.policy_version)
     if current is None or current.policy != policy_doc:
         region.policy_version += 1
@@ -63,6 +67,7 @@ def put_region(*, session: Session, org: Organisation, code: str, data: RegionPu
     session.flush()
     session.add_all(RegionMunicipality(municipality_code=m, region_code=code) for m in data.municipality_codes)
     session.flush()
+    scope.forget(session)
     audit.record(session=session, organisation=org, action="put", entity_type=ENTITY,
                  entity_id=audit.name_id(ENTITY, code),
                  detail={"code": code, "policy_version": region.policy_version,
@@ -92,9 +97,12 @@ def _view(*, session: Session, region: Region) -> RegionView:
     return RegionView(region=region, municipality_codes=list(members), policy=Policy.model_validate(version.policy))
 
 
-def list_regions(*, session: Session) -> list[RegionView]:
-    """All regions by code (three queries whatever the number of regions: every offer reads them)."""
-    regions = list(session.exec(select(Region).order_by(col(Region.code))))
+def list_regions(*, session: Session, codes: Iterable[str] | None = None) -> list[RegionView]:
+    """All regions (or those of `codes`) by code, in three queries whatever their number (every offer reads them)."""
+    query = select(Region).order_by(col(Region.code))
+    if codes is not None:
+        query = query.where(col(Region.code).in_(sorted(codes)))
+    regions = list(session.exec(query))
     members: dict[str, list[str]] = {}
     for link in session.exec(select(RegionMunicipality).order_by(col(RegionMunicipality.municipality_code))):
         members.setdefault(link.region_code, []).append(link.municipality_code)
@@ -116,6 +124,12 @@ def policy_history(*, session: Session, code: str) -> list[RegionPolicyVersion]:
 def region_of_municipalities(*, session: Session) -> dict[str, str]:
     """Municipality code -> region code, for every municipality in a region."""
     return {m.municipality_code: m.region_code for m in session.exec(select(RegionMunicipality))}
+
+
+def region_code_of(*, session: Session, municipality_code: str) -> str | None:
+    """The region a municipality lies in, if any."""
+    member = session.get(RegionMunicipality, municipality_code)
+    return member.region_code if member else None
 
 
 def upload_vulnerability(*, session: Session, org: Organisation, text: str) -> tuple[int, list[dict[str, str | int]]]:
@@ -143,6 +157,10 @@ def upload_vulnerability(*, session: Session, org: Organisation, text: str) -> t
     for code in [c for c in scores if municipalities.municipality_of(c) in unknown]:
         rejected.append({"line": lines[code],
                          "reason": f"municipality {municipalities.municipality_of(code)} of {code} does not exist"})
+        del scores[code]
+    own = scope.scope_of(session=session, org=org)
+    for code in [c for c in scores if not own.has_municipality(municipalities.municipality_of(c))]:
+        rejected.append({"line": lines[code], "reason": f"{code} lies outside your regions"})
         del scores[code]
     rejected.sort(key=lambda r: int(r["line"]))
     for code, score in scores.items():

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 import service.metadata  # noqa: F401
@@ -49,6 +49,10 @@ class Registration(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     care_provider_id: uuid.UUID = Field(foreign_key="organisation.id", nullable=False, index=True)
     client_ref: str = Field(sa_column=Column(String(64), nullable=False))
+    # The region whose office holds this client's list: matched only with dwellings of its municipalities, and
+    # the region whose contingent pays for exemptions. Empty only for registrations from before regions were
+    # linked that could not be placed (`doorstroom registrations unplaced` lists them).
+    region_code: str | None = Field(default=None, sa_column=Column(String(32), ForeignKey("region.code"), index=True))
     create_digest: str = Field(sa_column=Column(String(64), nullable=False))
     form_version: str = Field(sa_column=Column(String(8), nullable=False))
     status: str = Field(

@@ -20,6 +20,7 @@ from service.fields import (
     check_date_window,
     refuse_nulls,
 )
+from service.regions.schemas import RegionCode
 from service.registrations.models import RegistrationStatus
 from service.sqltypes import utcnow
 
@@ -221,6 +222,9 @@ class RegistrationCreate(RegistrationFields):
     form_version: str = Field(description="the form version; only \"1\" exists")
     client_ref: Reference = Field(description="the provider's own pseudonymous reference: no names, no BSN")
     consent_to_share: bool = Field(description="must be true: the client agreed that the minimised profile is shared")
+    region: RegionCode | None = Field(
+        default=None, description="beside the form: the region whose office holds this client's list; optional when "
+                                  "the care provider works in exactly one region, required when it works in several")
 
     @field_validator("form_version")
     @classmethod
@@ -250,6 +254,7 @@ class RegistrationCreate(RegistrationFields):
                 {
                     "form_version": "1",
                     "client_ref": "LR-2026-0143",
+                    "region": "U16",
                     "consent_to_share": True,
                     "birth_year": 1999,
                     "household": {"adults": 1, "children": [2024]},
@@ -296,6 +301,13 @@ class RegistrationUpdate(StrictInput):
     _no_nulls = refuse_nulls(nullable={"notes"})
 
 
+class RegionMove(StrictInput):
+    """Move a registration to another region's list, with a reason (coordinator of its current region)."""
+
+    region: RegionCode
+    reason: Annotated[str, Field(min_length=3, max_length=500)]
+
+
 class WaitingSince(StrictInput):
     """An earlier start of the waiting time, set by a coordinator (e.g. for an imported waiting list)."""
 
@@ -308,6 +320,8 @@ class RegistrationPublic(RegistrationFields):
 
     id: uuid.UUID
     care_provider_id: uuid.UUID
+    region: str | None = Field(description="the region whose office holds this client's list; matched only with "
+                                           "dwellings in its municipalities (empty: not yet placed)")
     client_ref: str
     form_version: str
     consent_to_share: bool

@@ -18,6 +18,8 @@ from service.fields import cents_to_euros, euros_to_cents
 from service.municipalities import service as municipalities
 from service.organisations import service as organisations
 from service.organisations.models import Organisation, OrganisationKind
+from service.regions import scope
+from service.regions.models import Region
 from service.registrations.models import OPEN_STATUSES, REGISTRATION_STATES, Registration, RegistrationStatus
 from service.registrations.schemas import (
     CandidateProfile,
@@ -100,6 +102,7 @@ def to_public(reg: Registration) -> RegistrationPublic:
             **_document(reg),
             "id": reg.id,
             "care_provider_id": reg.care_provider_id,
+            "region": reg.region_code,
             "client_ref": reg.client_ref,
             "form_version": reg.form_version,
             "consent_to_share": True,
@@ -171,10 +174,11 @@ def submit_registration(*, session: Session, org: Organisation, data: Registrati
     existing = _by_client_ref(session=session, org=org, client_ref=data.client_ref)
     if existing is not None:
         return _replayed(existing=existing, digest=digest)
+    region = _region_for(session=session, org=org, wanted=data.region)
     _check_references(session=session, data=data)
     now = utcnow()
     # Waiting time counts from the moment of registration: the very same instant as `created_at`.
-    reg = Registration(care_provider_id=org.id, client_ref=data.client_ref, create_digest=digest,
+    reg = Registration(care_provider_id=org.id, region_code=region, client_ref=data.client_ref, create_digest=digest,
                        form_version=data.form_version, created_at=now, updated_at=now, waiting_since=now,
                        **_columns(data))
     try:
@@ -186,8 +190,32 @@ def submit_registration(*, session: Session, org: Organisation, data: Registrati
             raise
         return _replayed(existing=existing, digest=digest)
     audit.record(session=session, organisation=org, action="create", entity_type=ENTITY, entity_id=reg.id,
-                 detail={"to": reg.status, "form_version": reg.form_version})
+                 detail={"to": reg.status, "form_version": reg.form_version, "region": region})
     return Registered(registration=reg, created=True)
+
+
+def _region_for(*, session: Session, org: Organisation, wanted: str | None) -> str:
+    """The region whose list a new registration goes on: the one named, or the provider's only region."""
+    own = scope.scope_of(session=session, org=org)
+    if wanted is not None:
+        if session.get(Region, wanted) is None:
+            raise InvalidFields([FieldError(field="region", message=f"region {wanted} does not exist",
+                                            type="unknown_code")])
+        if wanted not in own.regions:
+            raise InvalidFields([FieldError(
+                field="region", type="not_linked",
+                message=f"your organisation does not work in region {wanted}; its coordinators link you to it")])
+        return wanted
+    if len(own.regions) == 1:
+        return next(iter(own.regions))
+    if not own.regions:
+        raise InvalidFields([FieldError(
+            field="region", type="not_linked",
+            message="your organisation is not linked to a region yet; a coordinator of the region links it")])
+    raise InvalidFields([FieldError(
+        field="region", type="missing",
+        message=f"your organisation works in several regions ({', '.join(sorted(own.regions))}): "
+                "say on which region's list this client is")])
 
 
 def _by_client_ref(*, session: Session, org: Organisation, client_ref: str) -> Registration | None:
@@ -212,9 +240,16 @@ def _load(*, session: Session, org: Organisation, registration_id: uuid.UUID, fo
     if for_update:
         query = query.with_for_update()
     reg = session.exec(query).first()
-    if reg is None or (org.kind != OrganisationKind.coordinator and reg.care_provider_id != org.id):
+    if reg is None or not may_see(session=session, org=org, registration=reg):
         raise NotFound(f"no registration {registration_id}")
     return reg
+
+
+def may_see(*, session: Session, org: Organisation, registration: Registration) -> bool:
+    """Its own care provider, and the coordinators of the region whose list it is on."""
+    if org.kind == OrganisationKind.coordinator:
+        return scope.scope_of(session=session, org=org).has_region(registration.region_code)
+    return registration.care_provider_id == org.id
 
 
 def read_registration(*, session: Session, org: Organisation, registration_id: uuid.UUID) -> Registration:
@@ -229,7 +264,9 @@ def list_registrations(
 ) -> tuple[list[Registration], int]:
     """The registrations an organisation may see, longest waiting first; each one shown is audited."""
     query = select(Registration)
-    if org.kind != OrganisationKind.coordinator:
+    if org.kind == OrganisationKind.coordinator:
+        query = query.where(col(Registration.region_code).in_(scope.scope_of(session=session, org=org).regions))
+    else:
         query = query.where(Registration.care_provider_id == org.id)
     if status is not None:
         query = query.where(Registration.status == status.value)
@@ -281,6 +318,55 @@ def withdraw_registration(
          action="withdraw")
     reg.withdrawn_at = reg.updated_at
     reg.withdrawal_reason = reason
+    return reg
+
+
+def set_region(*, session: Session, org: Organisation, registration_id: uuid.UUID, region: str,
+               reason: str) -> Registration:
+    """Put an open registration on another region's list (a coordinator of its current region), with a reason.
+
+    Its nominations are ended by the workflow, which calls this; the waiting time is kept.
+    """
+    reg = _load(session=session, org=org, registration_id=registration_id, for_update=True)
+    if reg.status not in OPEN_STATUSES:
+        raise Conflict(f"a registration that is {reg.status} cannot move to another region", current_state=reg.status)
+    if session.get(Region, region) is None:
+        raise InvalidFields([FieldError(field="region", message=f"region {region} does not exist",
+                                        type="unknown_code")])
+    if region == reg.region_code:
+        raise Conflict(f"the registration is already on the list of region {region}")
+    previous = reg.region_code
+    reg.region_code = region
+    reg.version += 1
+    reg.updated_at = utcnow()
+    session.add(reg)
+    audit.record(session=session, organisation=org, action="move_region", entity_type=ENTITY, entity_id=reg.id,
+                 detail={"from": previous, "to": region, "reason": reason})
+    return reg
+
+
+def unplaced(*, session: Session) -> list[Registration]:
+    """Registrations on no region's list (stored before registrations were; the upgrade could not place them)."""
+    return list(session.exec(select(Registration).where(col(Registration.region_code).is_(None))
+                             .order_by(col(Registration.created_at), col(Registration.id))).all())
+
+
+def place(*, session: Session, registration_id: uuid.UUID, region: str, reason: str) -> Registration:
+    """Put an unplaced registration on a region's list (the operator's CLI; a placed one moves by the API)."""
+    reg = session.exec(select(Registration).where(Registration.id == registration_id).with_for_update()).first()
+    if reg is None:
+        raise NotFound(f"no registration {registration_id}")
+    if reg.region_code is not None:
+        raise Conflict(f"the registration is on the list of region {reg.region_code} already; a coordinator "
+                       "moves it (PUT /v1/registrations/{id}/region)")
+    if session.get(Region, region) is None:
+        raise NotFound(f"no region {region}")
+    reg.region_code = region
+    reg.version += 1
+    reg.updated_at = utcnow()
+    session.add(reg)
+    audit.record(session=session, organisation=None, action="move_region", entity_type=ENTITY, entity_id=reg.id,
+                 detail={"from": None, "to": region, "reason": reason})
     return reg
 
 

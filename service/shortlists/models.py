@@ -88,6 +88,8 @@ class MatchingRun(SQLModel, table=True):
     policy_versions: dict[str, int] = Field(sa_column=Column(JSONVariant, nullable=False))
     # Dwellings left out of the run, with the reason (a year without passend-toewijzen figures, say).
     skipped: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSONVariant, nullable=False))
+    # The regions whose dwellings the run proposed for: a coordinator sees a run when it runs all of them.
+    regions: list[str] = Field(default_factory=list, sa_column=Column(JSONVariant, nullable=False))
     # zlib-compressed JSON of the inputs: the dwellings, the context's digest and the registrations' change number
     # (service.shortlists.pool). Runs stored before change numbers existed hold every registration here instead.
     inputs: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -106,6 +106,7 @@ def _registrations(rows: list[dict[str, Any]], regions: list[dict[str, Any]]) ->
          for i, r in enumerate(rows) for t in r["regional_ties"]],
         [region["municipality_codes"] for region in regions],
     )
+    region_of = {region["code"]: g for g, region in enumerate(regions)}
     return Registrations(
         ids=tuple(r["id"] for r in rows),
         birth_year=_ints(r["birth_year"] for r in rows), adults=_ints(r["adults"] for r in rows),
@@ -127,6 +128,9 @@ def _registrations(rows: list[dict[str, Any]], regions: list[dict[str, Any]]) ->
         avoid_areas=tuple((i, code) for i, r in enumerate(rows) for code in r["avoid_areas"]),
         avoid_points=AvoidPoints(*map(np.array, zip(*points, strict=True))) if points else AvoidPoints.empty(),
         preferred_municipalities=tuple((i, code) for i, r in enumerate(rows) for code in r["preferred_municipalities"]),
+        # Rows stored before registrations were on a region's list carry no region: every region may match them.
+        region_index=_ints(region_of.get(r.get("region"), -1) for r in rows) if any("region" in r for r in rows)
+        else None,
     )
 
 

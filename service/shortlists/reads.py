@@ -10,6 +10,7 @@ from service.dwellings import service as dwellings_service
 from service.errors import NotFound
 from service.organisations.models import Organisation, OrganisationKind
 from service.pagination import Page
+from service.regions import scope
 from service.registrations import service as registrations_service
 from service.registrations.models import Registration
 from service.shortlists import service
@@ -70,22 +71,37 @@ def shortfall(*, shortlist: Shortlist, filled: int) -> str | None:
 
 
 def start_round(*, session: Session, org: Organisation, max_seconds: float) -> MatchingRunPublic:
-    """Run a matching round and answer with its figures."""
-    run = service.run_round(session=session, org=org, max_seconds=max_seconds)
+    """Run a matching round over the coordinator's regions and answer with its figures."""
+    own = scope.scope_of(session=session, org=org)
+    run = service.run_round(session=session, org=org, municipalities=own.municipalities, max_seconds=max_seconds)
     return _public(session=session, run=run)
 
 
-def run_public(*, session: Session, run_id: uuid.UUID) -> MatchingRunPublic:
+def _visible_run(*, session: Session, org: Organisation, run_id: uuid.UUID) -> MatchingRun:
+    """A run of the coordinator's own regions; 404 for any other, as if it did not exist."""
+    run = service.get_run(session=session, run_id=run_id)
+    if not _runs_all(scope.scope_of(session=session, org=org), run):
+        raise NotFound(f"no matching run {run_id}")
+    return run
+
+
+def _runs_all(own: scope.Scope, run: MatchingRun) -> bool:
+    return bool(run.regions) and set(run.regions) <= own.regions
+
+
+def run_public(*, session: Session, org: Organisation, run_id: uuid.UUID) -> MatchingRunPublic:
     """One run's figures."""
-    return _public(session=session, run=service.get_run(session=session, run_id=run_id))
+    return _public(session=session, run=_visible_run(session=session, org=org, run_id=run_id))
 
 
-def list_runs(*, session: Session, limit: int, offset: int) -> Page[MatchingRunPublic]:
-    """Runs, newest first."""
-    total = session.exec(select(func.count()).select_from(MatchingRun)).one()
-    runs = session.exec(select(MatchingRun).order_by(col(MatchingRun.created_at).desc(), col(MatchingRun.id))
-                        .limit(limit).offset(offset)).all()
-    return Page(items=[_public(session=session, run=r) for r in runs], total=total, limit=limit, offset=offset)
+def list_runs(*, session: Session, org: Organisation, limit: int, offset: int) -> Page[MatchingRunPublic]:
+    """The runs of the coordinator's regions, newest first."""
+    own = scope.scope_of(session=session, org=org)
+    # Filtered in Python: run regions are a JSON list, and a region's runs are a few a day.
+    runs = [r for r in session.exec(select(MatchingRun).order_by(col(MatchingRun.created_at).desc(),
+                                                                 col(MatchingRun.id))).all() if _runs_all(own, r)]
+    page = runs[offset:offset + limit]
+    return Page(items=[_public(session=session, run=r) for r in page], total=len(runs), limit=limit, offset=offset)
 
 
 def _public(*, session: Session, run: MatchingRun) -> MatchingRunPublic:
@@ -98,9 +114,9 @@ def _public(*, session: Session, run: MatchingRun) -> MatchingRunPublic:
         skipped=run.skipped, shortlists=shortlists)
 
 
-def replay(*, session: Session, run_id: uuid.UUID) -> ReplayPublic:
+def replay(*, session: Session, org: Organisation, run_id: uuid.UUID) -> ReplayPublic:
     """Solve a run's stored inputs again and compare the shortlists with the stored ones."""
-    run = service.get_run(session=session, run_id=run_id)
+    run = _visible_run(session=session, org=org, run_id=run_id)
     again = service.replay_run(session=session, run=run)
     replayed = {uuid.UUID(s.dwelling_id): [c.registration_id for c in s.candidates]
                 for s in (again.shortlists if again else ())}

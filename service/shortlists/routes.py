@@ -25,25 +25,25 @@ def get_shortlist(dwelling_id: uuid.UUID, org: CorporationOrCoordinator, session
              responses=problem_responses(400, 401, 403, 422))
 def start_matching_round(org: Coordinator, session: SessionDep,
                          data: MatchingRoundCreate | None = None) -> MatchingRunPublic:
-    """Re-optimise all unpublished shortlists together (coordinator)."""
+    """Re-optimise all unpublished shortlists of your regions together (coordinator)."""
     return reads.start_round(session=session, org=org, max_seconds=(data or MatchingRoundCreate()).max_seconds)
 
 
 @router.get("/v1/matching-rounds", response_model=Page[MatchingRunPublic], responses=problem_responses(401, 403))
 def list_matching_runs(org: Coordinator, session: SessionDep, paging: Paging) -> Page[MatchingRunPublic]:
-    """List matching runs, newest first (coordinator)."""
-    return reads.list_runs(session=session, limit=paging.limit, offset=paging.offset)
+    """List the matching runs of your regions, newest first (coordinator)."""
+    return reads.list_runs(session=session, org=org, limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/v1/matching-rounds/{run_id}", response_model=MatchingRunPublic,
             responses=problem_responses(401, 403, 404, 422))
 def get_matching_run(run_id: uuid.UUID, org: Coordinator, session: SessionDep) -> MatchingRunPublic:
     """Read a matching run's figures (coordinator)."""
-    return reads.run_public(session=session, run_id=run_id)
+    return reads.run_public(session=session, org=org, run_id=run_id)
 
 
 @router.post("/v1/matching-rounds/{run_id}/replay", response_model=ReplayPublic,
              responses=problem_responses(401, 403, 404, 422))
 def replay_matching_run(run_id: uuid.UUID, org: Coordinator, session: SessionDep) -> ReplayPublic:
     """Solve a run's stored inputs again and say whether the shortlists are the same (coordinator)."""
-    return reads.replay(session=session, run_id=run_id)
+    return reads.replay(session=session, org=org, run_id=run_id)

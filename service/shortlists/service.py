@@ -9,7 +9,7 @@ import json
 import logging
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from time import perf_counter
@@ -72,7 +72,8 @@ class Context:
     def key(self) -> PoolKey:
         regions = self.doc["regions"]
         return PoolKey(reference=self.reference,
-                       regions=Regions(tuple(frozenset(r["municipality_codes"]) for r in regions)),
+                       regions=Regions(tuple(frozenset(r["municipality_codes"]) for r in regions),
+                                       codes=tuple(r["code"] for r in regions)),
                        policies=tuple(policy_of(r) for r in regions))
 
     def encode(self) -> bytes:
@@ -261,12 +262,14 @@ def shortlist_new_dwelling(*, session: Session, dwelling: Dwelling, first: bool 
                   policy_versions=_versions_by_municipality(context))[0]
 
 
-def run_round(*, session: Session, org: Organisation, max_seconds: float = DEFAULT_ROUND_SECONDS) -> MatchingRun:
-    """Re-optimise every unpublished shortlist together: dwellings offered or shortlisted, free registrations."""
+def run_round(*, session: Session, org: Organisation, municipalities: Iterable[str],
+              max_seconds: float = DEFAULT_ROUND_SECONDS) -> MatchingRun:
+    """Re-optimise every unpublished shortlist in these municipalities (a coordinator's regions) together."""
     started = perf_counter()
     # A round proposes for every dwelling whose shortlist is not yet published: the ones still editable.
     unpublished = [s.value for s in EDITABLE_STATUSES]
-    dwellings = list(session.exec(select(Dwelling).where(col(Dwelling.status).in_(unpublished))
+    dwellings = list(session.exec(select(Dwelling).where(col(Dwelling.status).in_(unpublished),
+                                                         col(Dwelling.municipality_code).in_(sorted(municipalities)))
                                   .order_by(col(Dwelling.created_at), col(Dwelling.id)).with_for_update()))
     usable, skipped = _matchable(dwellings)
     # Candidates of the proposed shortlists are free again for this round (the round's own changes).
@@ -301,6 +304,9 @@ def _store_run(*, session: Session, kind: RunKind, org: Organisation | None, con
                seconds: dict[str, float], skipped: dict[str, str]) -> MatchingRun:
     result = solved.result if solved else None
     view = solved.view if solved else None
+    # The regions whose dwellings the run proposed for: its figures are theirs alone.
+    regions = sorted({region["code"] for region in context.doc["regions"] for d in dwelling_rows
+                      if d["municipality_code"] in region["municipality_codes"]})
     inputs = Inputs(dwellings=dwelling_rows, context_digest=versions.store_blob(session, context.encode()),
                     rejected_pairs=[list(p) for p in rejected], as_of_seq=view.as_of_seq if view else 0,
                     overlay=[list(o) for o in view.overlay] if view else [],
@@ -308,16 +314,29 @@ def _store_run(*, session: Session, kind: RunKind, org: Organisation | None, con
     run = MatchingRun(
         kind=kind.value, started_by=org.id if org else None,
         solver_status=result.status if result else "NOT_RUN",
-        dwellings=len(dwelling_rows), registrations=int(view.members.sum()) if view else 0,
+        dwellings=len(dwelling_rows), registrations=_listed_members(view, context, regions),
         eligible_pairs=result.eligible_pairs if result else 0, filled_slots=result.filled_slots if result else 0,
         objective=result.objective if result else 0, bound=float(result.bound) if result else 0.0,
         gap=float(result.gap) if result else 0.0,
         seconds={**{k: round(v, 4) for k, v in seconds.items()}, "claim_attempts": solved.attempts if solved else 0},
-        policy_versions={r["code"]: r["policy_version"] for r in context.doc["regions"]},
+        policy_versions={r["code"]: r["policy_version"] for r in context.doc["regions"] if r["code"] in regions},
+        regions=regions,
         skipped=skipped, inputs=inputs.encode(), as_of_seq=inputs.as_of_seq,
     )
     session.add(run)  # flushed with the shortlists that refer to it
     return run
+
+
+def _listed_members(view: PoolView | None, context: Context, regions: list[str]) -> int:
+    """How many of the run's registrations are on the lists of its regions (the others could not be matched)."""
+    if view is None:
+        return 0
+    codes = [r["code"] for r in context.doc["regions"]]
+    listed = view.prepared.registrations.region_index
+    if listed is None:
+        return int(view.members.sum())
+    wanted = np.isin(listed, [codes.index(c) for c in regions])
+    return int((view.members & wanted).sum())
 
 
 def _supersede_proposed(*, session: Session, dwelling_ids: list[uuid.UUID]) -> None:

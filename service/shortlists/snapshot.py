@@ -56,7 +56,7 @@ def registration_rows(
                                                    today=reference)
     none = exemptions_service.MatcherExemptions(exempt_rules=frozenset(), urgent=False)
     return [
-        {"id": str(r.id), **{c: getattr(r, c) for c in REGISTRATION_COLUMNS},
+        {"id": str(r.id), "region": r.region_code, **{c: getattr(r, c) for c in REGISTRATION_COLUMNS},
          "children": len(r.children_birth_years), "ready_from": r.ready_from.isoformat(),
          "waiting_days": max(0, (reference - r.waiting_since.date()).days),
          "registered_at": int(r.created_at.timestamp() * 1_000_000),

@@ -16,6 +16,8 @@ from service.audit import service as audit
 from service.dwellings.models import Dwelling, DwellingStatus
 from service.figures import housing_figures
 from service.organisations.models import Organisation
+from service.regions import scope
+from service.regions import service as regions_service
 from service.registrations import service as registrations_service
 from service.registrations.models import Registration, RegistrationStatus
 from service.shortlists import snapshot
@@ -101,7 +103,11 @@ def _public(row: dict[str, Any], reg: Registration, diagnosis: matching.Registra
 def eligibility(*, session: Session, org: Organisation, registration_id: uuid.UUID) -> EligibilityPublic:
     """Diagnose one registration (its care provider or a coordinator); the read of the registration is audited."""
     reg = registrations_service.read_registration(session=session, org=org, registration_id=registration_id)
-    inputs = open_inputs(session=session, registrations=[reg])
+    # Only the dwellings of its own region's list count (the matcher leaves out the others too).
+    municipalities = regions_service.get_region(session=session, code=reg.region_code).municipality_codes \
+        if reg.region_code else []
+    inputs = open_inputs(session=session, registrations=[reg],
+                         dwellings=open_dwellings(session=session, municipality_codes=municipalities))
     diagnosis = matching.diagnose_registration(inputs.problem(), 0)
     return EligibilityPublic.model_validate(_public(inputs.registrations[0], reg, diagnosis))
 
@@ -109,12 +115,15 @@ def eligibility(*, session: Session, org: Organisation, registration_id: uuid.UU
 def stuck_cases(*, session: Session, org: Organisation, min_days: int | None, limit: int,
                 offset: int) -> tuple[list[StuckPublic], int]:
     """Active registrations with no eligible open dwelling, or waiting more than `min_days`; longest wait first."""
+    own = scope.scope_of(session=session, org=org)
     registrations = list(session.exec(select(Registration)
-                                      .where(Registration.status == RegistrationStatus.active.value)
+                                      .where(Registration.status == RegistrationStatus.active.value,
+                                             col(Registration.region_code).in_(own.regions))
                                       .order_by(col(Registration.waiting_since), col(Registration.id))))
     if not registrations:
         return [], 0
-    inputs = open_inputs(session=session, registrations=registrations)
+    inputs = open_inputs(session=session, registrations=registrations,
+                         dwellings=open_dwellings(session=session, municipality_codes=sorted(own.municipalities)))
     diagnoses = matching.diagnose_registrations(inputs.problem())
     stuck = [(row, reg, d) for row, reg, d in zip(inputs.registrations, registrations, diagnoses, strict=True)
              if d.eligible == 0 or (min_days is not None and row["waiting_days"] > min_days)]

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Path, Query
 from service.auth import Coordinator, CorporationOrCoordinator
 from service.db import SessionDep
 from service.errors import problem_responses
+from service.regions import scope
 from service.regions.schemas import RegionCode
 from service.targets import service
 from service.targets.schemas import TargetPut, TargetsPublic, UploadReport
@@ -24,7 +25,8 @@ def put_target(year: Year, data: TargetPut, org: Coordinator, session: SessionDe
 @router.get("/v1/targets/{year}", response_model=TargetsPublic, responses=problem_responses(401, 403, 404, 422))
 def get_target(year: Year, region: Annotated[RegionCode, Query(description="the region's code")],
                org: CorporationOrCoordinator, session: SessionDep) -> TargetsPublic:
-    """Read a region's yearly target with the computed, overridden and effective split."""
+    """Read the yearly target of a region you work in, with the computed, overridden and effective split."""
+    scope.require_region(session=session, org=org, code=region)
     return service.split_for(session=session, org=org, year=year, region_code=region)
 
 

@@ -14,6 +14,7 @@ from service.errors import FieldError, InvalidFields, NotFound
 from service.municipalities import service as municipalities
 from service.municipalities.models import Municipality
 from service.organisations.models import Organisation, OrganisationKind
+from service.regions import scope
 from service.regions import service as regions_service
 from service.sqltypes import utcnow
 from service.targets import key
@@ -67,6 +68,10 @@ def upload_figures(*, session: Session, org: Organisation, text: str) -> tuple[i
     for code in municipalities.unknown_municipalities(session=session, codes=good):
         rejected.append({"line": lines.pop(code), "reason": f"municipality {code} does not exist"})
         del good[code]
+    own = scope.scope_of(session=session, org=org)
+    for code in [c for c in good if not own.has_municipality(c)]:
+        rejected.append({"line": lines.pop(code), "reason": f"municipality {code} lies outside your regions"})
+        del good[code]
     for code, (households, pressure) in good.items():
         stored = session.get(MunicipalityFigures, code) or MunicipalityFigures(code=code, households=0,
                                                                               care_pressure=0)
@@ -81,7 +86,7 @@ def upload_figures(*, session: Session, org: Organisation, text: str) -> tuple[i
 
 def upload_stock(*, session: Session, org: Organisation, region_code: str, text: str) -> tuple[int, Rejected]:
     """Replace a region's `corporation_id,dwellings` list; bad lines are reported, good ones kept."""
-    regions_service.get_region(session=session, code=region_code)
+    scope.require_region(session=session, org=org, code=region_code)
     corporations = {o.id for o in session.exec(select(Organisation).where(
         Organisation.kind == OrganisationKind.corporation.value))}
     rejected: Rejected = []
@@ -114,6 +119,7 @@ def upload_stock(*, session: Session, org: Organisation, region_code: str, text:
 
 def put_target(*, session: Session, org: Organisation, year: int, data: TargetPut) -> TargetsPublic:
     """Set a region's yearly total and overrides; overrides must name its members and not exceed the total."""
+    scope.require_region(session=session, org=org, code=data.region)
     region = regions_service.get_region(session=session, code=data.region)
     errors = [FieldError(field=f"municipality_overrides.{code}", type="not_in_region",
                          message=f"{code} is not a municipality of region {data.region}")

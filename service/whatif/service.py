@@ -14,6 +14,7 @@ import matching
 from service.audit import service as audit
 from service.errors import InvalidFields, field_errors
 from service.organisations.models import Organisation
+from service.regions import scope
 from service.regions import service as regions_service
 from service.regions.schemas import Policy
 from service.shortlists import service as shortlists_service
@@ -49,9 +50,10 @@ def _outcome(problem: matching.Problem, rows: list[dict[str, Any]], seconds: flo
 
 def what_if(*, session: Session, org: Organisation, data: WhatIfRequest) -> WhatIfPublic:
     """Compare the region's current policy with a changed one, without changing anything."""
+    scope.require_region(session=session, org=org, code=data.region)
     region = regions_service.get_region(session=session, code=data.region)
     changed = _changed_policy(region.policy, data.policy)
-    registrations = snapshot.matchable_registrations(session=session)
+    registrations = [r for r in snapshot.matchable_registrations(session=session) if r.region_code == data.region]
     dwellings = stuck_service.open_dwellings(session=session, municipality_codes=region.municipality_codes)
     inputs = stuck_service.open_inputs(session=session, registrations=registrations, dwellings=dwellings)
     current, before, _ = _outcome(inputs.problem(), inputs.registrations, data.max_seconds)

@@ -94,6 +94,19 @@ def withdraw_registration(*, session: Session, org: Organisation, registration_i
     return reg
 
 
+def move_registration_region(*, session: Session, org: Organisation, registration_id: uuid.UUID, region: str,
+                             reason: str) -> Registration:
+    """Put a registration on another region's list; it leaves every shortlist it is on (the dwellings there belong
+    to the office it left)."""
+    lock_dwellings_of(session, registration_id)
+    reg = registrations_service.set_region(session=session, org=org, registration_id=registration_id, region=region,
+                                           reason=reason)
+    cancel_nominations(session=session, registration=reg, org=org, reason=f"moved to region {region}")
+    if reg.status in (RegistrationStatus.nominated.value, RegistrationStatus.offered.value):
+        move_registration(session, reg.id, RegistrationStatus.active, org, f"moved to region {region}")
+    return reg
+
+
 def revoke_exemption(*, session: Session, org: Organisation, registration_id: uuid.UUID, exemption_id: uuid.UUID,
                      reason: str) -> Exemption:
     """Revoke an exemption with a reason; nominations that relied on it end."""

@@ -1,6 +1,7 @@
 """Deadlines from region policy: what is late, and applying what policy says happens next (the tick)."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,15 +27,18 @@ class Overdue:
     days_late: float
 
 
-def overdue(*, session: Session, at: datetime | None = None) -> list[Overdue]:
-    """Everything late at `at` (default now), latest first."""
+def overdue(*, session: Session, municipalities: Iterable[str], at: datetime | None = None) -> list[Overdue]:
+    """Everything late at `at` (default now) for dwellings in these municipalities, latest first."""
     moment = at or utcnow()
+    codes = set(municipalities)
     late: list[Overdue] = []
-    for shortlist, dwelling in _late_shortlists(session, moment):
+    shortlists = [(s, d) for s, d in _late_shortlists(session, moment) if d.municipality_code in codes]
+    offers = [(c, s) for c, s, d in _late_offers(session, moment) if d.municipality_code in codes]
+    for shortlist, dwelling in shortlists:
         assert shortlist.select_by is not None
         late.append(Overdue(kind="shortlist", dwelling_id=dwelling.id, registration_id=None,
                             due_at=shortlist.select_by, days_late=_days(moment - shortlist.select_by)))
-    for candidate, shortlist in _late_offers(session, moment):
+    for candidate, shortlist in offers:
         assert candidate.answer_by is not None
         late.append(Overdue(kind="offer", dwelling_id=shortlist.dwelling_id, registration_id=candidate.registration_id,
                             due_at=candidate.answer_by, days_late=_days(moment - candidate.answer_by)))
@@ -53,12 +57,13 @@ def _late_shortlists(session: Session, moment: datetime) -> list[tuple[Shortlist
     return [(s, d) for s, d in rows]
 
 
-def _late_offers(session: Session, moment: datetime) -> list[tuple[ShortlistCandidate, Shortlist]]:
-    rows = session.exec(select(ShortlistCandidate, Shortlist)
+def _late_offers(session: Session, moment: datetime) -> list[tuple[ShortlistCandidate, Shortlist, Dwelling]]:
+    rows = session.exec(select(ShortlistCandidate, Shortlist, Dwelling)
                         .join(Shortlist, col(Shortlist.id) == col(ShortlistCandidate.shortlist_id))
+                        .join(Dwelling, col(Dwelling.id) == col(Shortlist.dwelling_id))
                         .where(ShortlistCandidate.status == CandidateStatus.selected.value,
                                col(ShortlistCandidate.answer_by) < moment)).all()
-    return [(c, s) for c, s in rows]
+    return [(c, s, d) for c, s, d in rows]
 
 
 def apply_expiry(*, session: Session, at: datetime | None = None) -> dict[str, int]:
@@ -66,7 +71,7 @@ def apply_expiry(*, session: Session, at: datetime | None = None) -> dict[str, i
     moment = at or utcnow()
     counts = {"offers_expired": 0, "offers_surfaced": 0, "shortlists_rematched": 0, "shortlists_surfaced": 0,
               "registrations_resumed": 0}
-    for candidate, shortlist in _late_offers(session, moment):
+    for candidate, shortlist, _dwelling in _late_offers(session, moment):
         dwelling = session.exec(select(Dwelling).where(Dwelling.id == shortlist.dwelling_id).with_for_update()).one()
         policy = regions_service.policy_for_municipality(session=session, code=dwelling.municipality_code)
         reg = session.get(Registration, candidate.registration_id)

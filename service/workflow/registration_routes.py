@@ -18,6 +18,7 @@ from service.registrations import service
 from service.registrations.models import RegistrationStatus
 from service.registrations.schemas import (
     CandidateProfile,
+    RegionMove,
     RegistrationCreate,
     RegistrationPublic,
     RegistrationUpdate,
@@ -153,4 +154,21 @@ def set_waiting_since(
         session=session, org=org, registration_id=registration_id, waiting_since=data.waiting_since,
         reason=data.reason,
     )
+    return _answer(response, service.to_public(reg))
+
+
+@router.put(
+    "/{registration_id}/region",
+    response_model=RegistrationPublic,
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
+)
+def move_region(
+    registration_id: uuid.UUID, data: RegionMove, org: Coordinator, session: SessionDep, response: Response
+) -> RegistrationPublic:
+    """Move a registration to another region's list, with a reason; its open nominations end (coordinator).
+
+    Only a coordinator of its current region may move it; the waiting time is kept, and afterwards the other
+    region's office holds the list."""
+    reg = changes.move_registration_region(session=session, org=org, registration_id=registration_id,
+                                           region=data.region, reason=data.reason)
     return _answer(response, service.to_public(reg))

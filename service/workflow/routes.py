@@ -18,6 +18,7 @@ from service.db import SessionDep
 from service.dwellings import service as dwellings_service
 from service.dwellings.schemas import DwellingPublic
 from service.errors import FieldError, InvalidFields, problem_responses
+from service.regions import scope
 from service.registrations import service as registrations_service
 from service.registrations.schemas import RegistrationPublic
 from service.shortlists import reads
@@ -143,8 +144,10 @@ def list_reason_codes(org: CurrentOrg) -> reasons.ReasonCodes:
 
 @router.get("/v1/overdue", response_model=list[OverduePublic], responses=problem_responses(401, 403))
 def list_overdue(org: Coordinator, session: SessionDep) -> list[OverduePublic]:
-    """List published shortlists and offers past their deadline, latest first (coordinator)."""
-    return [OverduePublic.model_validate(asdict(o)) for o in deadlines.overdue(session=session)]
+    """List published shortlists and offers past their deadline in your regions, latest first (coordinator)."""
+    own = scope.scope_of(session=session, org=org)
+    return [OverduePublic.model_validate(asdict(o))
+            for o in deadlines.overdue(session=session, municipalities=own.municipalities)]
 
 
 @router.get("/v1/dwellings/{dwelling_id}/timeline", response_model=list[TimelineEntry],

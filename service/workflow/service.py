@@ -14,6 +14,7 @@ from service.dwellings.models import DWELLING_STATES, Dwelling, DwellingStatus
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.organisations.models import Organisation
 from service.regions import service as regions_service
+from service.registrations import service as registrations_service
 from service.registrations.models import REGISTRATION_STATES, Registration, RegistrationStatus
 from service.shortlists import service as shortlists_service
 from service.shortlists.models import (
@@ -108,9 +109,15 @@ def replace(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, regi
     candidate = _candidate(session, shortlist, registration_id)
     replacement = session.exec(select(Registration).where(Registration.id == replacement_id)
                                .with_for_update()).first()
-    if replacement is None:
+    if replacement is None or not registrations_service.may_see(session=session, org=org, registration=replacement):
         raise InvalidFields([FieldError(field="replacement_registration_id", message="no such registration",
                                         type="not_found")])
+    region = regions_service.region_code_of(session=session, municipality_code=dwelling.municipality_code)
+    if replacement.region_code != region:
+        raise InvalidFields([FieldError(
+            field="replacement_registration_id", type="other_region",
+            message=f"the replacement is on the list of region {replacement.region_code}; this dwelling lies in "
+                    f"region {region}")])
     if replacement.status != RegistrationStatus.active.value:
         raise Conflict(f"the replacement is {replacement.status}; only an active registration (on no other "
                        "shortlist) can be nominated", current_state=replacement.status)
@@ -230,7 +237,7 @@ def lock_dwellings_of(session: Session, registration_id: uuid.UUID) -> None:
 
 def _registration_of(session: Session, org: Organisation, registration_id: uuid.UUID) -> Registration:
     reg = session.exec(select(Registration).where(Registration.id == registration_id).with_for_update()).first()
-    if reg is None or (org.kind != "coordinator" and reg.care_provider_id != org.id):
+    if reg is None or not registrations_service.may_see(session=session, org=org, registration=reg):
         raise NotFound(f"no registration {registration_id}")
     return reg
 

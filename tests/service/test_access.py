@@ -201,7 +201,7 @@ def test_only_a_coordinator_reads_the_audit_log(client_for, kind):
 def test_a_coordinator_reads_the_audit_log(client_for):
     care = client_for("care_provider")
     registration = create_registration(care)
-    response = client_for("coordinator").get("/v1/audit")
+    response = client_for("coordinator").get("/v1/audit", params={"entity_id": registration["id"]})
     assert response.status_code == 200
     [record] = response.json()["items"]
     assert (record["action"], record["entity_id"], record["organisation_id"]) == \

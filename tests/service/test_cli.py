@@ -67,6 +67,15 @@ def test_demo_loads_both_regions_and_prints_working_keys(cli_env, tmp_path):
     assert "GM0344" in municipalities and "GM0505" in municipalities  # Utrecht (U16) and Dordrecht
     needs = {r["low_stimulus"] for r in registrations["items"]} | {r["contract"] for r in registrations["items"]}
     assert {"required", "not_needed", "flip_required", "any"} <= needs
+    # One person per kind of organisation, signing in with the printed password; where two-factor sign-in is
+    # required, the first sign-in may only enrol.
+    people = {p["kind"]: p for p in keys["people"]}
+    assert set(people) == {"coordinator", "care_provider", "corporation"}
+    browser = TestClient(create_app(Settings(database_url=cli_env)), base_url="https://testserver")
+    stages = {kind: browser.post("/v1/auth/sign-in", json={"email": p["email"], "password": p["password"]})
+              .json()["stage"] for kind, p in people.items()}
+    assert stages == {"coordinator": "enrolment_required", "care_provider": "enrolment_required",
+                      "corporation": "signed_in"}
     # A second demo into the same database would duplicate partners: refused.
     assert runner.invoke(cli, ["demo"]).exit_code == 1
 
@@ -80,3 +89,15 @@ def test_a_bad_setting_stops_the_cli_with_a_clear_message(monkeypatch):
         config.get_settings.cache_clear()
     assert result.exit_code == 2
     assert "DOORSTROOM_DATABASE_URL" in result.output
+
+
+def test_the_operator_links_organisations_to_regions_and_places_unplaced_registrations(cli_env):
+    _run("db", "upgrade")
+    org = json.loads(_run("org", "create", "--kind", "coordinator", "--name", "Bureau Drechtsteden"))
+    refused = runner.invoke(cli, ["org", "regions", "--org", org["id"], "--add", "DRE"])
+    assert (refused.exit_code, refused.output.strip()) == (2, "error: no region DRE")
+    assert json.loads(_run("org", "regions", "--org", org["id"]))["regions"] == []
+    assert json.loads(_run("registrations", "unplaced")) == []
+    missing = runner.invoke(cli, ["registrations", "place", "--registration", org["id"], "--region", "DRE",
+                                  "--reason", "imported list"])
+    assert (missing.exit_code, missing.output.strip()) == (2, f"error: no registration {org['id']}")

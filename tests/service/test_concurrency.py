@@ -16,6 +16,7 @@ from service.organisations.models import OrganisationKind
 from service.organisations.service import create_organisation
 from tests import factories
 from tests.service.helpers import create_dwelling, if_match, problem
+from tests.world import link_home
 
 DWELLINGS = "/v1/dwellings"
 N = 8
@@ -45,7 +46,9 @@ def committing_app(committed_app: tuple[FastAPI, Engine]) -> Iterator[tuple[Fast
     """The committing app and a corporation's API key."""
     application, engine = committed_app
     with Session(engine) as session:
-        key = create_organisation(session=session, kind=OrganisationKind.corporation, name="Gelijktijdig Wonen").api_key
+        issued = create_organisation(session=session, kind=OrganisationKind.corporation, name="Gelijktijdig Wonen")
+        link_home(session, issued.organisation)
+        key = issued.api_key
         session.commit()
     yield application, key
 

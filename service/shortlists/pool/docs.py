@@ -56,6 +56,8 @@ class ActiveExemption:
 class MatcherDoc:
     """Everything the matcher reads of one registration (the waiting days follow from a reference date)."""
 
+    # The region whose list it is on: it is matched only with that region's dwellings (None: not placed).
+    region: str | None
     birth_year: int
     adults: int
     children: int
@@ -100,7 +102,7 @@ class MatcherDoc:
         # Decoded to text first: json.loads on bytes sniffs their encoding, which costs more than the parse here.
         raw = json.loads(zlib.decompress(data).decode())
         return cls(
-            birth_year=raw["birth_year"], adults=raw["adults"], children=raw["children"],
+            region=raw.get("region"), birth_year=raw["birth_year"], adults=raw["adults"], children=raw["children"],
             annual_income_cents=raw["annual_income_cents"], support_intensity=raw["support_intensity"],
             low_stimulus=raw["low_stimulus"], needs_wheelchair=raw["needs_wheelchair"],
             needs_no_stairs=raw["needs_no_stairs"], contract=raw["contract"],
@@ -127,7 +129,7 @@ def doc_of(registration: Registration, exemptions: list[Exemption]) -> MatcherDo
     reg = registration
     live = sorted((e for e in exemptions if e.revoked_at is None), key=lambda e: (e.valid_until, str(e.id)))
     return MatcherDoc(
-        birth_year=reg.birth_year, adults=reg.adults, children=len(reg.children_birth_years),
+        region=reg.region_code, birth_year=reg.birth_year, adults=reg.adults, children=len(reg.children_birth_years),
         annual_income_cents=reg.annual_income_cents, support_intensity=reg.support_intensity,
         low_stimulus=reg.low_stimulus, needs_wheelchair=reg.needs_wheelchair, needs_no_stairs=reg.needs_no_stairs,
         contract=reg.contract, ready_from=reg.ready_from, waiting_since=reg.waiting_since.date(),

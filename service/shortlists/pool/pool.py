@@ -34,7 +34,7 @@ MATCHABLE = (RegistrationStatus.active.value, RegistrationStatus.nominated.value
 NUMERIC = {"birth_year": np.int64, "adults": np.int64, "children_count": np.int64, "annual_income_cents": np.int64,
            "support_intensity": np.int64, "low_stimulus": np.int64, "needs_wheelchair": np.bool_,
            "needs_no_stairs": np.bool_, "contract": np.int64, "ready_from": np.int64, "waiting_days": np.int64,
-           "registered_at": np.int64, "exempt_rules": np.int64, "urgent": np.bool_}
+           "registered_at": np.int64, "exempt_rules": np.int64, "urgent": np.bool_, "region_index": np.int64}
 EPOCH = date(1970, 1, 1)
 
 
@@ -43,6 +43,12 @@ class Regions:
     """The regions a pool is prepared for: codes with their municipalities (ties are counted per region)."""
 
     municipalities: tuple[frozenset[str], ...]
+    # The region codes in the same order: a registration's list region becomes its index among them.
+    codes: tuple[str, ...] = ()
+
+    def index_of(self, code: str | None) -> int:
+        """The index of a region code, -1 for none or an unknown one."""
+        return self.codes.index(code) if code in self.codes else -1
 
 
 @dataclass(frozen=True)
@@ -290,7 +296,7 @@ class RegistrationPool:
         cols, first = self._cols, self._cols.n
         cols.n += len(items)
         stop = cols.n
-        rows = [row_values(doc, self._key.reference) for _, _, _, _, doc in items]
+        rows = [row_values(doc, self._key.reference, self._key.regions) for _, _, _, _, doc in items]
         for name in NUMERIC:
             arr = cols.values[name] = _grow(cols.values[name], stop)
             arr[first:stop] = [row[name] for row in rows]
@@ -356,7 +362,7 @@ class RegistrationPool:
         return built, cols.alive[built.slots].copy(), cols.active[built.slots].copy(), cols.seq[built.slots].copy()
 
 
-def row_values(doc: MatcherDoc, reference: date) -> dict[str, Any]:
+def row_values(doc: MatcherDoc, reference: date, regions: Regions) -> dict[str, Any]:
     """The matcher's per-registration numbers of one document on a reference day."""
     return {
         "birth_year": doc.birth_year, "adults": doc.adults, "children_count": doc.children,
@@ -365,7 +371,7 @@ def row_values(doc: MatcherDoc, reference: date) -> dict[str, Any]:
         "needs_no_stairs": doc.needs_no_stairs, "contract": CONTRACT_NEED[doc.contract],
         "ready_from": (doc.ready_from - EPOCH).days, "waiting_days": doc.waiting_days(reference),
         "registered_at": doc.registered_at, "exempt_rules": matching.exemption_mask(doc.exempt_rules(reference)),
-        "urgent": doc.urgent(reference),
+        "urgent": doc.urgent(reference), "region_index": regions.index_of(doc.region),
     }
 
 

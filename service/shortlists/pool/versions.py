@@ -33,7 +33,7 @@ UPDATED = "doorstroom.updated_registrations"
 # Registrations claimed in this transaction (locked, and kept loaded until commit).
 CLAIMED = "doorstroom.claimed_registrations"
 # What the matcher reads of a registration row: a change to any other column cannot change its document.
-DOC_FIELDS = ("birth_year", "adults", "children_birth_years", "annual_income_cents", "support_intensity",
+DOC_FIELDS = ("region_code", "birth_year", "adults", "children_birth_years", "annual_income_cents", "support_intensity",
               "low_stimulus", "needs_wheelchair", "needs_no_stairs", "contract", "ready_from", "waiting_since",
               "created_at", "avoid_nearby", "avoid_areas", "avoid_points", "regional_ties", "preferred_municipalities")
 

@@ -7,7 +7,6 @@ database of their own whose requests really commit; the feed and subscription te
 import socket
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -21,24 +20,8 @@ from service import clock
 from service.events import service as events
 from service.events.models import Delivery
 from service.organisations.models import Organisation
+from tests.clock import START, Clock
 from tests.service.workflow.conftest import Committing
-
-# A whole second, so that the `Doorstroom-Timestamp` header (whole seconds) is this moment exactly.
-START = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
-
-
-class Clock:
-    """The service's clock, standing still until a test moves it."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> datetime:
-        self.moment += timedelta(**delta)
-        return self.moment
 
 
 @pytest.fixture

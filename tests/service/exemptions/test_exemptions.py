@@ -66,11 +66,24 @@ def test_the_contingent_is_counted_per_region_and_year_and_refuses_when_used_up(
     assert _exempt(coordinator, second).status_code == 201  # the revoked one freed its place
 
 
-def test_a_registration_tied_to_no_region_cannot_be_charged(client_for):
-    coordinator, _corporation, care = setup(client_for)
-    nowhere = register(care, coordinator, single(regional_ties=ALMERE_ONLY))
-    assert "no regional tie or preferred municipality in a region" in problem(_exempt(coordinator, nowhere),
-                                                                              409)["detail"]
+def test_the_seeds_young_mother_tied_only_to_almere_is_exempted_on_the_list_she_is_on(client_for):
+    coordinator, corporation, care = setup(client_for)
+    # Her care provider also works in the Drechtsteden, so the form must say on whose list she is.
+    assert coordinator.put("/v1/regions/DRE", json={"name": "Drechtsteden", "municipality_codes": ["GM0505"],
+                                                    "policy": {}}).status_code == 200
+    assert coordinator.put(f"/v1/regions/DRE/organisations/{care.org.id}").status_code == 200
+    doc = single(regional_ties=ALMERE_ONLY)
+    assert "several regions (DRE, U16)" in field_errors(care.post("/v1/registrations", json=doc))["region"]
+    mother = register(care, coordinator, {**doc, "region": "U16"}, 700)
+    offer(corporation)
+    assert care.get(f"/v1/registrations/{mother}/eligibility").json()["summary"] == \
+        "0 eligible; 1 without REGIONAL_TIES"
+
+    granted = _exempt(coordinator, mother)
+
+    assert granted.status_code == 201, granted.text
+    assert (granted.json()["region_code"], granted.json()["contingent_used"]) == ("U16", 1)
+    assert care.get(f"/v1/registrations/{mother}/eligibility").json()["eligible"] == 1
 
 
 def test_revoking_stops_the_matcher_applying_it_and_revoking_twice_is_refused(client_for):

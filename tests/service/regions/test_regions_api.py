@@ -1,5 +1,6 @@
 """Regions over HTTP: membership, versioned policies, who may read and change them, and vulnerability scores."""
 
+import functools
 from typing import Any
 
 import pytest
@@ -12,6 +13,12 @@ from tests.service.helpers import field_errors, forbidden, not_found, problem
 REGIONS = "/v1/regions"
 VULNERABILITY = "/v1/neighbourhoods/vulnerability"
 UTRECHT, NIEUWEGEIN, ZEIST, DORDRECHT = "GM0344", "GM0356", "GM0355", "GM0505"
+
+
+@pytest.fixture
+def client_for(client_for):  # type: ignore[no-untyped-def]
+    """Organisations of no region: these tests set up their regions themselves (home=True links one to U16)."""
+    return functools.partial(client_for, home=False)
 
 
 def _region(**overrides: Any) -> dict[str, Any]:
@@ -189,15 +196,27 @@ def test_putting_a_region_without_a_key_is_401(anonymous):
     problem(anonymous.put(f"{REGIONS}/U16", json=_region()), 401)
 
 
-@pytest.mark.parametrize("kind", ["corporation", "care_provider", "coordinator"])
-def test_every_role_may_read_the_regions_and_policies(client_for, kind):
+@pytest.mark.parametrize("kind", ["corporation", "care_provider"])
+def test_a_partner_reads_the_regions_it_works_in_and_no_other(client_for, kind):
     coordinator = client_for("coordinator")
     _put(coordinator, "U16", _region())
     _put(coordinator, "Drechtsteden", _region(name="Drechtsteden", municipality_codes=[DORDRECHT]))
     reader = client_for(kind)
-    assert [r["code"] for r in _get(reader, REGIONS)] == ["Drechtsteden", "U16"]
+    assert _get(reader, REGIONS) == []
+    assert coordinator.put(f"{REGIONS}/U16/organisations/{reader.org.id}").status_code == 200
+    assert [r["code"] for r in _get(reader, REGIONS)] == ["U16"]
     assert _get(reader, f"{REGIONS}/U16")["municipality_codes"] == [UTRECHT, NIEUWEGEIN]
     assert [v["version"] for v in _get(reader, f"{REGIONS}/U16/policies")] == [1]
+    not_found(reader.get(f"{REGIONS}/Drechtsteden"), "no region Drechtsteden")
+    not_found(reader.get(f"{REGIONS}/Drechtsteden/policies"), "no region Drechtsteden")
+
+
+def test_a_coordinator_reads_the_regions_it_runs(client_for):
+    coordinator = client_for("coordinator")
+    _put(coordinator, "U16", _region())
+    _put(coordinator, "Drechtsteden", _region(name="Drechtsteden", municipality_codes=[DORDRECHT]))
+    assert [r["code"] for r in _get(coordinator, REGIONS)] == ["Drechtsteden", "U16"]
+    assert _get(client_for("coordinator"), REGIONS) == []
 
 
 @pytest.mark.parametrize("path", [f"{REGIONS}/NOPE", f"{REGIONS}/NOPE/policies"])
@@ -223,14 +242,14 @@ def test_putting_a_region_is_audited(client_for):
 
 
 def test_a_vulnerability_upload_stores_every_line(client_for, session):
-    response = _csv(client_for("coordinator"), "code,score\nBU03440302,72\nBU03440101,35\n")
+    response = _csv(client_for("coordinator", home=True), "code,score\nBU03440302,72\nBU03440101,35\n")
     assert response.status_code == 200, response.text
     assert response.json() == {"stored": 2, "rejected": []}
     assert vulnerability_scores(session=session) == {"BU03440302": 72, "BU03440101": 35}
 
 
 def test_the_header_line_is_optional(client_for, session):
-    response = _csv(client_for("coordinator"), "BU03440302,0\nBU03440101,100")
+    response = _csv(client_for("coordinator", home=True), "BU03440302,0\nBU03440101,100")
     assert response.json() == {"stored": 2, "rejected": []}
     assert vulnerability_scores(session=session) == {"BU03440302": 0, "BU03440101": 100}
 
@@ -245,7 +264,7 @@ def test_bad_lines_are_reported_by_line_number_and_the_good_ones_kept(client_for
             "BU03440104\n"         # 7: one column
             "BU03440105,-3\n"      # 8: negative
             "BU03440106,40\n")     # 9: good
-    response = _csv(client_for("coordinator"), body)
+    response = _csv(client_for("coordinator", home=True), body)
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["stored"] == 2
@@ -255,20 +274,20 @@ def test_bad_lines_are_reported_by_line_number_and_the_good_ones_kept(client_for
 
 
 def test_a_score_in_non_ascii_digits_is_a_reported_line_not_a_server_error(client_for, session):
-    response = _csv(client_for("coordinator"), "BU03440302,\u00b2\nBU03440101,35\n")
+    response = _csv(client_for("coordinator", home=True), "BU03440302,\u00b2\nBU03440101,35\n")
     assert response.status_code == 200, response.text
     assert [r["line"] for r in response.json()["rejected"]] == [1]
     assert vulnerability_scores(session=session) == {"BU03440101": 35}
 
 
 def test_a_header_after_a_byte_order_mark_is_recognised(client_for, session):
-    response = _csv(client_for("coordinator"), "\ufeffcode,score\r\nBU03440302,72\r\n")
+    response = _csv(client_for("coordinator", home=True), "\ufeffcode,score\r\nBU03440302,72\r\n")
     assert response.json() == {"stored": 1, "rejected": []}
     assert vulnerability_scores(session=session) == {"BU03440302": 72}
 
 
 def test_uploading_a_score_again_updates_it(client_for, session):
-    coordinator = client_for("coordinator")
+    coordinator = client_for("coordinator", home=True)
     _csv(coordinator, "BU03440302,72\nBU03440101,35\n")
     assert _csv(coordinator, "BU03440302,10\n").json()["stored"] == 1
     assert vulnerability_scores(session=session) == {"BU03440302": 10, "BU03440101": 35}
@@ -286,7 +305,7 @@ def test_uploading_vulnerability_scores_without_a_key_is_401(anonymous, session)
 
 
 def test_a_neighbourhood_of_an_unknown_municipality_is_rejected_by_line(client_for, session):
-    response = _csv(client_for("coordinator"), "code,score\nBU99990101,40\nBU03440302,72\n")
+    response = _csv(client_for("coordinator", home=True), "code,score\nBU99990101,40\nBU03440302,72\n")
     assert response.json()["stored"] == 1
     assert response.json()["rejected"] == [{"line": 2, "reason": "municipality GM9999 of BU99990101 does not exist"}]
     assert vulnerability_scores(session=session) == {"BU03440302": 72}

@@ -33,6 +33,7 @@ from service.organisations.models import OrganisationKind
 from service.organisations.service import create_organisation
 from tests import factories
 from tests.service.workflow.flow import DWELLING_AT, TODAY, World, single
+from tests.world import link_home
 
 DOORSTROOM = str(Path(sys.executable).with_name("doorstroom"))
 PROBLEM_JSON = "application/problem+json"
@@ -147,8 +148,10 @@ def _keys(engine: Engine) -> dict[str, str]:
     keys = {}
     with Session(engine, expire_on_commit=False) as session:
         for kind in KINDS:
-            keys[kind] = create_organisation(session=session, kind=OrganisationKind(kind),
-                                             name=f"{kind} {uuid.uuid4().hex[:6]}").api_key
+            issued = create_organisation(session=session, kind=OrganisationKind(kind),
+                                         name=f"{kind} {uuid.uuid4().hex[:6]}")
+            link_home(session, issued.organisation)
+            keys[kind] = issued.api_key
         session.commit()
     return keys
 

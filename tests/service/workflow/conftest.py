@@ -10,6 +10,7 @@ from sqlmodel import Session
 from service.organisations.models import OrganisationKind
 from service.organisations.service import create_organisation
 from tests.service.workflow.flow import World
+from tests.world import link_home
 
 
 class Committing:
@@ -21,6 +22,7 @@ class Committing:
     def client(self, kind: str, name: str | None = None) -> TestClient:
         with Session(self.engine, expire_on_commit=False) as session:
             issued = create_organisation(session=session, kind=OrganisationKind(kind), name=name or kind)
+            link_home(session, issued.organisation)
             session.commit()
         client = TestClient(self.app, headers={"Authorization": f"Bearer {issued.api_key}"})
         client.org = issued.organisation  # type: ignore[attr-defined]

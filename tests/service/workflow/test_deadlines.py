@@ -19,6 +19,13 @@ from tests.service.workflow.flow import TODAY, World
 ZERO = {"offers_expired": 0, "offers_surfaced": 0, "shortlists_rematched": 0, "shortlists_surfaced": 0,
         "registrations_resumed": 0}
 
+U16_MUNICIPALITIES = ("GM0344", "GM0356")  # as tests/service/workflow/flow.py sets up U16
+
+
+def _late(session):  # type: ignore[no-untyped-def]
+    """What is overdue in U16 four days from now."""
+    return overdue(session=session, municipalities=U16_MUNICIPALITIES, at=_in(4))
+
 
 def _in(days: float) -> datetime:
     return datetime.now(UTC) + timedelta(days=days)
@@ -107,10 +114,10 @@ def test_the_surface_policy_only_lists_and_tells_once(world: World, session: Ses
     assert _types(w, w.corporation).count("shortlist_expired") == 1
     assert _types(w, w.corporation).count("offer_expired") == 1
     assert _types(w, w.care).count("offer_expired") == 1
-    assert {(o.kind, str(o.dwelling_id)) for o in overdue(session=session, at=_in(4))} == {
+    assert {(o.kind, str(o.dwelling_id)) for o in _late(session)} == {
         ("shortlist", waiting), ("offer", offered)}
     w.ok(w.accept(chosen))  # late, but still possible
-    assert {o.kind for o in overdue(session=session, at=_in(4))} == {"shortlist"}
+    assert {o.kind for o in _late(session)} == {"shortlist"}
 
 
 def test_the_rematch_policy_releases_the_candidates_and_matches_again(world: World, session: Session):
@@ -154,10 +161,14 @@ def test_doorstroom_tick_applies_deadlines_and_prints_its_counts(cli_env, monkey
     app = create_app(Settings(database_url=cli_env))
 
     def client(kind: str) -> TestClient:
-        key = json.loads(_run("org", "create", "--kind", kind, "--name", f"{kind} tick"))["api_key"]
-        return TestClient(app, headers={"Authorization": f"Bearer {key}"})
+        created = json.loads(_run("org", "create", "--kind", kind, "--name", f"{kind} tick"))
+        answering = TestClient(app, headers={"Authorization": f"Bearer {created['api_key']}"})
+        answering.org_id = created["id"]  # type: ignore[attr-defined]
+        return answering
 
     w = World(client("coordinator"), client("corporation"), client("care_provider"))
+    for partner in (w.corporation, w.care):  # the operator links the partners to the office's region
+        assert json.loads(_run("org", "regions", "--org", partner.org_id, "--add", "U16"))["regions"] == ["U16"]
     dwelling_id, (first, _second, _third) = w.published()
     paused = w.register()
     w.ok(w.pause(paused, days=3))
