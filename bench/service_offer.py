@@ -30,7 +30,7 @@ import matching
 from service import migrations
 from service.config import Settings
 from service.db import get_session, make_engine, transaction
-from service.figures import housing_figures
+from service.housing_figures import housing_figures
 from service.main import create_app
 from service.organisations import service as organisations
 from service.organisations.models import OrganisationKind

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, func, select
 
 from service.dwellings.schemas import DwellingCreate
-from service.figures import housing_figures
+from service.housing_figures import housing_figures
 from service.organisations import service as organisations_service
 from service.organisations.models import Organisation, OrganisationKind
 from service.people import service as people_service

@@ -14,7 +14,7 @@ MATCHING = ROOT / "matching"
 
 
 def _imported_modules(path: Path) -> set[str]:
-    """Every module a file imports, as dotted names (`from service import figures` gives service.figures)."""
+    """Every module a file imports, as dotted names (`from service import clock` gives service.clock)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):

@@ -26,6 +26,8 @@ class DwellingStatus(StrEnum):
 # Statuses in which the corporation may still change or withdraw the offer.
 OPEN_STATUSES = {DwellingStatus.offered, DwellingStatus.shortlisted, DwellingStatus.published,
                  DwellingStatus.candidate_selected}
+# Statuses in which a dwelling still counts as open for a client: no candidate chosen yet (stuck cases, what-if).
+UNCHOSEN_STATUSES = {DwellingStatus.offered, DwellingStatus.shortlisted, DwellingStatus.published}
 # Statuses in which the offer may still be changed, and a matching round may propose (again) for it.
 EDITABLE_STATUSES = {DwellingStatus.offered, DwellingStatus.shortlisted}
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from service import figures
+from service import housing_figures
 from service.audit import service as audit
 from service.concurrency import check_version
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
@@ -133,7 +133,7 @@ def candidate_profile(
     assert provider is not None  # a foreign key guarantees it
     household_size = reg.adults + len(reg.children_birth_years)
     # Judged first, so that a year without figures is reported as such before anything else is derived from it.
-    passend_toewijzen = figures.falls_under_passend_toewijzen(
+    passend_toewijzen = housing_figures.falls_under_passend_toewijzen(
         income_cents=reg.annual_income_cents, household_size=household_size,
         applicant_age=year - reg.birth_year, year=year,
     )

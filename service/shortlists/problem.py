@@ -22,7 +22,7 @@ from matching.model import (
     exemption_mask,
     region_ties,
 )
-from service.figures import housing_figures
+from service.housing_figures import housing_figures
 
 CONTRACT_BITS = {"regular": CONTRACT_REGULAR, "flip": CONTRACT_FLIP, "with_agreements": CONTRACT_WITH_AGREEMENTS}
 SUPPORT = {"none": 0, "light": 1, "medium": 2, "intensive": 3}

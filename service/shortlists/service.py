@@ -24,7 +24,7 @@ from service.audit import service as audit
 from service.db import READ_ONLY
 from service.dwellings.models import DWELLING_STATES, EDITABLE_STATUSES, Dwelling, DwellingStatus
 from service.errors import NotFound
-from service.figures import housing_figures
+from service.housing_figures import housing_figures
 from service.organisations.models import Organisation
 from service.registrations.models import REGISTRATION_STATES, Registration, RegistrationStatus
 from service.shortlists import snapshot

@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 
 import matching
 from service.audit import service as audit
-from service.dwellings.models import Dwelling, DwellingStatus
-from service.figures import housing_figures
+from service.dwellings.models import UNCHOSEN_STATUSES, Dwelling
+from service.housing_figures import housing_figures
 from service.organisations.models import Organisation
 from service.regions import scope
 from service.regions import service as regions_service
@@ -25,9 +25,6 @@ from service.shortlists.models import ShortlistStatus
 from service.shortlists.problem import build_problem
 from service.sqltypes import utcnow
 from service.stuck.schemas import EligibilityPublic, RuleDiagnosis, StuckPublic
-
-OPEN_DWELLING_STATUSES = (DwellingStatus.offered.value, DwellingStatus.shortlisted.value,
-                          DwellingStatus.published.value)
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class OpenInputs:
 
 def open_dwellings(*, session: Session, municipality_codes: list[str] | None = None) -> list[Dwelling]:
     """Open dwellings (in these municipalities, when given) in a year the matcher has figures for."""
-    query = select(Dwelling).where(col(Dwelling.status).in_(OPEN_DWELLING_STATUSES))
+    query = select(Dwelling).where(col(Dwelling.status).in_([s.value for s in UNCHOSEN_STATUSES]))
     if municipality_codes is not None:
         query = query.where(col(Dwelling.municipality_code).in_(municipality_codes))
     years = set(housing_figures().years)

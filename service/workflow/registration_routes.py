@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from service import figures
+from service import housing_figures
 from service.auth import CareProvider, CareProviderOrCoordinator, Coordinator
 from service.concurrency import etag, expected_version
 from service.db import SessionDep
@@ -95,7 +95,7 @@ def get_candidate_profile(
     year = year or utcnow().year
     try:
         return service.candidate_profile(session=session, reg=reg, year=year)
-    except figures.MissingFiguresError as exc:
+    except housing_figures.MissingFiguresError as exc:
         raise InvalidFields([FieldError(field="query.year", message=str(exc), type="missing_figures")]) from None
 
 
