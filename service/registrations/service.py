@@ -24,11 +24,13 @@ from service.registrations.models import OPEN_STATUSES, REGISTRATION_STATES, Reg
 from service.registrations.schemas import (
     CandidateProfile,
     CareProviderRef,
+    ContractNeed,
     HouseholdComposition,
     RegistrationCreate,
     RegistrationFields,
     RegistrationPublic,
     RegistrationUpdate,
+    SupportIntensity,
 )
 from service.sqltypes import utcnow
 from service.states import move
@@ -141,10 +143,10 @@ def candidate_profile(
         registration_id=reg.id,
         household=HouseholdComposition(adults=reg.adults, children=len(reg.children_birth_years)),
         age_band=age_band(birth_year=reg.birth_year, year=year),
-        support_intensity=reg.support_intensity,  # type: ignore[arg-type]
+        support_intensity=SupportIntensity(reg.support_intensity),
         care_provider=CareProviderRef(id=provider.id, name=provider.name),
         passend_toewijzen=passend_toewijzen,
-        contract=reg.contract,  # type: ignore[arg-type]
+        contract=ContractNeed(reg.contract),
         rank=rank,
         score=score,
     )

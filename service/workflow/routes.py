@@ -20,6 +20,7 @@ from service.dwellings.schemas import DwellingPublic
 from service.errors import FieldError, InvalidFields, problem_responses
 from service.regions import scope
 from service.registrations import service as registrations_service
+from service.registrations.models import Registration
 from service.registrations.schemas import RegistrationPublic
 from service.shortlists import reads
 from service.shortlists.schemas import ShortlistPublic
@@ -45,8 +46,8 @@ def _check_reason(code: str, allowed: set[str]) -> None:
                                         message=f"unknown reason code; known: {', '.join(sorted(allowed))}")])
 
 
-def _registration(response: Response, reg: object) -> RegistrationPublic:
-    public = registrations_service.to_public(reg)  # type: ignore[arg-type]
+def _registration(response: Response, reg: Registration) -> RegistrationPublic:
+    public = registrations_service.to_public(reg)
     response.headers["ETag"] = etag(public.version)
     return public
 

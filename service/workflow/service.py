@@ -304,7 +304,12 @@ def pause(*, session: Session, org: Organisation, registration_id: uuid.UUID, un
 def resume(*, session: Session, org: Organisation | None, registration_id: uuid.UUID,
            registration: Registration | None = None) -> Registration:
     """Put a paused registration back into matching."""
-    reg = registration or _registration_of(session, org, registration_id)  # type: ignore[arg-type]
+    if registration is not None:
+        reg = registration
+    elif org is not None:
+        reg = _registration_of(session, org, registration_id)
+    else:  # the tick resumes registrations it has loaded itself
+        raise ValueError("resume needs the registration, or the organisation asking for it")
     move(session=session, record=reg, to=RegistrationStatus.active.value, machine=REGISTRATION_STATES, org=org,
          reason="resumed")
     reg.paused_until, reg.pause_reason = None, None

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 import matching
 from matching.model import CATEGORIES
@@ -200,9 +200,9 @@ class RegistrationPool:
                           available: np.ndarray, row_seq: np.ndarray, as_of: int, own: set[uuid.UUID]) -> PoolView:
         # Registrations this transaction changed: their committed version is not what it sees any more.
         session.flush()
-        regs = list(session.execute(select(Registration).where(Registration.id.in_(list(own)))).scalars())  # type: ignore[attr-defined]
+        regs = list(session.execute(select(Registration).where(col(Registration.id).in_(list(own)))).scalars())
         exemptions: dict[uuid.UUID, list[Any]] = {}
-        for e in session.execute(select(Exemption).where(Exemption.registration_id.in_(list(own)))).scalars():  # type: ignore[attr-defined]
+        for e in session.execute(select(Exemption).where(col(Exemption.registration_id).in_(list(own)))).scalars():
             exemptions.setdefault(e.registration_id, []).append(e)
         row_of = {rid: i for i, rid in enumerate(prepared.registrations.ids)}
         overlay: list[tuple[str, str, str]] = []
