@@ -41,6 +41,12 @@ Doorstroom matches people who are ready to leave a shelter or supported housing 
 corporations offer. Corporations offer dwellings, care providers register clients with the standard form, and the
 matching office proposes three ranked candidates per dwelling.
 
+Each region (a set of municipalities, e.g. U16) has one matching office. Organisations are linked to the regions
+they work in (`/v1/regions/{code}/organisations`). A registration is on one region's list (`region`) and is matched
+only with dwellings in that region's municipalities; exemptions are charged to that region's contingent. A
+coordinator sees and changes only what belongs to its regions: anything of another region answers 404, as if it
+did not exist.
+
 Machines call with an organisation's API key: `Authorization: Bearer <api key>`. Keys are named, may expire, and
 are created, rotated (the old key works for a grace period of at most 7 days) and revoked by the organisation's
 admins (`/v1/keys`). People sign in with a personal account (`/v1/auth`: password, then a TOTP code; two-factor
