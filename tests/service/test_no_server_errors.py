@@ -219,6 +219,14 @@ def test_a_nul_in_a_place_name_is_422_naming_it(client_for):
     assert set(errors) == {"features.1.properties.name"}
 
 
+def test_an_unpaired_surrogate_in_a_place_name_is_422_naming_it(client_for):
+    # json.loads turns "\ud800" into a lone surrogate, which no UTF-8 database stores.
+    body = json.dumps(_collection([5.11, 52.08], name="x")).replace('"name": "x"', '"name": "\\ud800"')
+    response = client_for("coordinator").post("/v1/places/import", params={"source": "test-geo"}, content=body,
+                                              headers={"Content-Type": "application/json"})
+    assert set(field_errors(response)) == {"features.1.properties.name"}
+
+
 def test_the_parser_rejects_such_features_itself():
     # The CLI's import reads files without the route's check.
     places, rejected = parse_feature_collection(_collection([10**400, 52.09]))
