@@ -15,10 +15,15 @@ READ_ONLY = "doorstroom_read_only"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and serialised writers."""
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and serialised writers.
+
+    Statement parameters are hidden from errors (and echo): they are registrations' special-category data, and a
+    database error's message ends up in logs.
+    """
     if not url.startswith("sqlite"):
-        return create_engine(url, echo=echo, pool_pre_ping=True)
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15})
+        return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, echo=echo, hide_parameters=True,
+                           connect_args={"check_same_thread": False, "timeout": 15})
     _configure_sqlite(engine)
     return engine
 

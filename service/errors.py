@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.logging import error_classes, traceback_without_messages
 from service.request_context import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
@@ -150,9 +151,14 @@ async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSON
                             headers=dict(exc.headers) if exc.headers else None)
 
 
-async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    # A bug stays a 500: it is logged with its traceback and never disguised as the client's fault.
-    log.exception("unhandled error", exc_info=exc)
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # A bug stays a 500, never disguised as the client's fault. It is logged with the request id, the route and the
+    # error classes, and a traceback of frames only: never an exception's message, which may quote personal data.
+    route = getattr(request.scope.get("route"), "path", None)
+    log.error("unhandled error", extra={"request_id": current_request_id(), "method": request.method,
+                                        "route": route or request.url.path,
+                                        "error_class": error_classes(exc),
+                                        "traceback": traceback_without_messages(exc)})
     return problem_response(Problem(title="Internal Server Error", status=500))
 
 

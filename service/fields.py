@@ -1,11 +1,21 @@
 """Field types shared by the input documents: Dutch postcodes, CBS codes, money, coordinates, references."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError, core_schema
 
 # The Netherlands' bounding box, Wadden islands and southern Limburg included; a point outside is a typo or a
 # swapped lat/lon, both of which would silently break every distance rule.
@@ -24,10 +34,94 @@ def _postcode(value: str) -> str:
     return match.group(1) + match.group(2)
 
 
+def unstorable_text(value: str) -> str | None:
+    """Why PostgreSQL cannot store this text (a NUL character, an unpaired surrogate), or None when it can.
+
+    SQLite would store either, so the same input must be refused on both databases before it reaches one.
+    """
+    if "\x00" in value:
+        return "must not contain NUL characters (\\u0000)"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must not contain unpaired surrogates (\\ud800-\\udfff); send valid UTF-8 text"
+    return None
+
+
+def _storable(value: str) -> str:
+    reason = unstorable_text(value)
+    if reason:
+        raise PydanticCustomError("text_unstorable", reason)
+    return value
+
+
+def _harden(schema: Any) -> None:
+    """Make every number in an input schema strict and every text checked for storability, in place, recursively.
+
+    Lax Pydantic takes `true` for the integer 1 (`"rooms": true`) and `1.0` for an integer; a document says what
+    it means. Each text, wherever it sits (field, list item, nested model), is refused when it cannot be stored.
+    """
+    if isinstance(schema, list):
+        for item in schema:
+            _harden(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    kind = schema.get("type")
+    if kind == "function-after" and schema.get("function", {}).get("function") is _storable:
+        return  # hardened already (a model's schema is reused when another model or a TypeAdapter embeds it)
+    if kind in ("int", "float"):
+        schema["strict"] = True
+    elif kind == "str":
+        inner = dict(schema)
+        schema.clear()
+        schema.update(core_schema.no_info_after_validator_function(_storable, inner))
+        return
+    for value in schema.values():
+        _harden(value)
+
+
+# The largest integer a JSON number is exactly as a float (and far beyond any count, id or coordinate we keep).
+MAX_EXACT_INT = 2**53
+
+
+def unstorable_values(document: Any, *, limit: int = 20) -> list[tuple[str, str]]:
+    """(dotted path, why) for each text that cannot be stored and each integer too large, in a free-form document.
+
+    For documents read without an input model (a GeoJSON upload); keys are checked as well as values.
+    """
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack and len(found) < limit:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            reason = unstorable_text(value)
+            if reason:
+                found.append((path or "body", reason))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_EXACT_INT:
+            found.append((path or "body", f"must be a number between -{MAX_EXACT_INT} and {MAX_EXACT_INT}"))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                reason = unstorable_text(str(key))
+                if reason:
+                    found.append((f"{path}.{key!r}".lstrip("."), f"this key {reason}"))
+                stack.append((f"{path}.{key}".lstrip("."), item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{index}".lstrip("."), item) for index, item in enumerate(value))
+    return sorted(found)
+
+
 class StrictInput(BaseModel):
-    """Base of every input document: unknown fields are refused, strings are trimmed."""
+    """Base of every input document: unknown fields are refused, strings are trimmed and must be storable (no NUL,
+    no unpaired surrogate), numbers are strict (no booleans, no 1.0 for an integer)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[BaseModel], handler: GetCoreSchemaHandler) -> Any:
+        schema = handler(source)
+        _harden(schema)
+        return schema
 
 
 Postcode = Annotated[str, AfterValidator(_postcode)]
@@ -65,6 +159,35 @@ def check_date_window(value: date, *, earliest: date, latest: date) -> date:
     if not earliest <= value <= latest:
         raise ValueError(f"must lie between {earliest.isoformat()} and {latest.isoformat()}")
     return value
+
+
+EARLIEST_YEAR = 1900
+
+
+def check_past_instant(value: datetime) -> datetime:
+    """Refuse an instant before 1900 or in the future (a typo, or a year 0001 that no database stores in UTC).
+
+    The year is checked on the local time first: converting 0001-01-01T00:00+01:00 to UTC overflows.
+    """
+    if value.year < EARLIEST_YEAR:
+        raise ValueError(f"must not lie before {EARLIEST_YEAR}")
+    now = datetime.now(UTC)
+    if value.replace(tzinfo=None) > now.replace(tzinfo=None) + timedelta(days=2) or (
+            value.tzinfo is not None and value > now):
+        raise ValueError("must not lie in the future")
+    return value
+
+
+def check_within_years(years: int) -> Any:
+    """A validator refusing an instant more than `years` ahead (year 9999 at -01:00 cannot even be stored in UTC)."""
+
+    def _check(value: datetime | None) -> datetime | None:
+        if value is not None and value.replace(tzinfo=None) > datetime.now(UTC).replace(tzinfo=None) + timedelta(
+                days=365 * years):
+            raise ValueError(f"must lie within {years} years from now")
+        return value
+
+    return _check
 
 
 def refuse_nulls(*, nullable: set[str]) -> Any:

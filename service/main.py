@@ -5,7 +5,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from service.config import Settings, get_settings
@@ -26,6 +26,7 @@ from service.shortlists import service as shortlists_service
 from service.shortlists.routes import router as shortlists_router
 from service.stuck.routes import router as stuck_router
 from service.targets.routes import router as targets_router
+from service.validation import refuse_unstorable_query
 from service.whatif.routes import router as whatif_router
 from service.workflow.audit_routes import router as audit_router
 from service.workflow.dwelling_routes import router as dwellings_router
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         generate_unique_id_function=_operation_id,
+        dependencies=[Depends(refuse_unstorable_query)],
     )
     # Routes read the app's own settings (a test's app may differ from the environment's).
     app.state.settings = settings

@@ -44,7 +44,8 @@ def deactivate_webhook(endpoint_id: uuid.UUID, org: CareProviderOrCorporation, s
 def list_events(
     org: CurrentOrg,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="the id of the last event you have; 0 for the start")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1,
+                                       description="the id of the last event you have; 0 for the start")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[EventPublic]:
     """Your events after a cursor, oldest first (the pull alternative to webhooks)."""

@@ -5,9 +5,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from service.fields import StrictInput
+from service.fields import StrictInput, check_within_years
 from service.people.models import PersonRole
 
 # Deliberately loose: the set-up link is the real check that the address reaches the person.
@@ -187,7 +187,8 @@ class KeyCreate(StrictInput):
     """A new API key for the organisation's systems."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    expires_at: AwareDatetime | None = Field(default=None, description="when the key stops working; none: never")
+    expires_at: Annotated[AwareDatetime | None, AfterValidator(check_within_years(100))] = Field(
+        default=None, description="when the key stops working; none: never")
 
 
 class KeyRotate(StrictInput):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matching.model import CATEGORIES
-from service.fields import NL_LAT_MAX, NL_LAT_MIN, NL_LON_MAX, NL_LON_MIN
+from service.fields import NL_LAT_MAX, NL_LAT_MIN, NL_LON_MAX, NL_LON_MIN, unstorable_text
 
 # OSM tag -> category (product.md, Places). Checked in this order; the first match wins.
 TAG_MAPPING: tuple[tuple[str, frozenset[str], str], ...] = (
@@ -67,7 +67,10 @@ def parse_feature(feature: Any) -> ParsedPlace | str:
     if (not isinstance(coords, list) or len(coords) < 2
             or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords[:2])):
         return "coordinates must be [lon, lat] numbers"
-    lon, lat = float(coords[0]), float(coords[1])
+    try:
+        lon, lat = float(coords[0]), float(coords[1])
+    except OverflowError:  # an integer of hundreds of digits
+        return "coordinates must be [lon, lat] numbers of a sane size"
     if not (NL_LAT_MIN <= lat <= NL_LAT_MAX and NL_LON_MIN <= lon <= NL_LON_MAX):
         return f"point ({lat}, {lon}) lies outside the Netherlands"
     properties = feature.get("properties") or {}
@@ -82,6 +85,10 @@ def parse_feature(feature: Any) -> ParsedPlace | str:
     tags = _tags(properties)
     name = tags.get("name") or properties.get("name")
     external_id = feature.get("id") or properties.get("@id") or properties.get("id")
+    for label, text in (("name", name), ("id", external_id)):
+        reason = unstorable_text(str(text)) if text is not None else None
+        if reason:
+            return f"the {label} {reason}"
     return ParsedPlace(category=category, lat=lat, lon=lon, name=str(name)[:200] if name else None,
                        external_id=str(external_id)[:60] if external_id is not None else None)
 

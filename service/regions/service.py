@@ -1,7 +1,5 @@
 """Regions, their versioned policies and neighbourhood vulnerability scores."""
 
-import csv
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,6 +8,7 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, col, delete, select
 
 from service.audit import service as audit
+from service.csvinput import csv_records
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.municipalities import service as municipalities
 from service.organisations.models import Organisation
@@ -137,9 +136,11 @@ def upload_vulnerability(*, session: Session, org: Organisation, text: str) -> t
     rejected: list[dict[str, str | int]] = []
     scores: dict[str, int] = {}
     lines: dict[str, int] = {}
-    # A spreadsheet's UTF-8 export starts with a byte order mark, which would hide the header.
-    for line_number, row in enumerate(csv.reader(io.StringIO(text.removeprefix("\ufeff"))), start=1):
-        if not row or (line_number == 1 and row[0].strip().lower() == "code"):
+    for line_number, row in csv_records(text):
+        if isinstance(row, str):
+            rejected.append({"line": line_number, "reason": row})
+            continue
+        if line_number == 1 and row[0].lower() == "code":
             continue
         if len(row) != 2:
             rejected.append({"line": line_number, "reason": "expected two columns: code,score"})
@@ -147,7 +148,7 @@ def upload_vulnerability(*, session: Session, org: Organisation, text: str) -> t
         code, raw = row[0].strip().upper(), row[1].strip()
         if not _BU.match(code):
             rejected.append({"line": line_number, "reason": f"{code!r} is not a CBS neighbourhood code (BUnnnnnnnn)"})
-        elif not (raw.isascii() and raw.isdigit()) or not 0 <= int(raw) <= 100:
+        elif not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or not 0 <= int(raw) <= 100:
             rejected.append({"line": line_number, "reason": f"score {raw!r} is not a whole number from 0 to 100"})
         else:
             scores[code] = int(raw)

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
 
 from service.fields import (
     AreaCode,
@@ -18,6 +18,7 @@ from service.fields import (
     Reference,
     StrictInput,
     check_date_window,
+    check_past_instant,
     refuse_nulls,
 )
 from service.regions.schemas import RegionCode
@@ -311,7 +312,7 @@ class RegionMove(StrictInput):
 class WaitingSince(StrictInput):
     """An earlier start of the waiting time, set by a coordinator (e.g. for an imported waiting list)."""
 
-    waiting_since: datetime
+    waiting_since: Annotated[datetime, AfterValidator(check_past_instant)]
     reason: Annotated[str, Field(min_length=3, max_length=500)]
 
 

@@ -1,7 +1,5 @@
 """Uploading the distribution key's data, setting yearly targets and splitting them (see `key` for the formula)."""
 
-import csv
-import io
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -10,6 +8,7 @@ from fractions import Fraction
 from sqlmodel import Session, col, delete, select
 
 from service.audit import service as audit
+from service.csvinput import csv_records
 from service.errors import FieldError, InvalidFields, NotFound
 from service.municipalities import service as municipalities
 from service.municipalities.models import Municipality
@@ -27,14 +26,13 @@ FORMULA = ("municipality weight = households x (1 + care_pressure); corporation 
 Rejected = list[dict[str, str | int]]
 
 
-def _rows(text: str, header: str) -> Iterator[tuple[int, list[str]]]:
-    """CSV rows with their line numbers, skipping blank lines, a header and a spreadsheet's byte order mark."""
-    for number, row in enumerate(csv.reader(io.StringIO(text.removeprefix("\ufeff"))), start=1):
-        if not row or not any(cell.strip() for cell in row):
-            continue
-        if number == 1 and row[0].strip().lower() == header:
-            continue
-        yield number, [cell.strip() for cell in row]
+def _rows(text: str, header: str, rejected: Rejected) -> Iterator[tuple[int, list[str]]]:
+    """CSV rows with their line numbers, skipping blank lines and a header; unreadable lines go to `rejected`."""
+    for number, row in csv_records(text):
+        if isinstance(row, str):
+            rejected.append({"line": number, "reason": row})
+        elif not (number == 1 and row[0].lower() == header):
+            yield number, row
 
 
 def _number(raw: str, kind: Callable[[str], float | int], low: float, high: float) -> float | int | None:
@@ -50,7 +48,7 @@ def upload_figures(*, session: Session, org: Organisation, text: str) -> tuple[i
     rejected: Rejected = []
     good: dict[str, tuple[int, float]] = {}
     lines: dict[str, int] = {}
-    for number, row in _rows(text, "code"):
+    for number, row in _rows(text, "code", rejected):
         if len(row) != 3:
             rejected.append({"line": number, "reason": "expected three columns: code,households,care_pressure"})
             continue
@@ -91,7 +89,7 @@ def upload_stock(*, session: Session, org: Organisation, region_code: str, text:
         Organisation.kind == OrganisationKind.corporation.value))}
     rejected: Rejected = []
     good: dict[uuid.UUID, int] = {}
-    for number, row in _rows(text, "corporation_id"):
+    for number, row in _rows(text, "corporation_id", rejected):
         if len(row) != 2:
             rejected.append({"line": number, "reason": "expected two columns: corporation_id,dwellings"})
             continue

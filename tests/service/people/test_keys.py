@@ -167,3 +167,10 @@ def test_the_cli_creates_lists_rotates_and_revokes_keys(cli_env):
     assert bad.exit_code == 2
     naive = runner.invoke(cli, ["key", "create", "--org", org["id"], "--name", "x", "--expires-at", "2099-01-01"])
     assert naive.exit_code == 2 and "with a zone" in naive.output
+
+
+def test_an_expiry_beyond_a_century_is_422_not_a_server_error(signed_in):
+    # 9999-12-31T23:59:59-01:00 lies in the year 10000 in UTC, which no database stores.
+    admin = signed_in("corporation")
+    response = admin.post(KEYS, json={"name": "ver-weg", "expires_at": "9999-12-31T23:59:59-01:00"})
+    assert field_errors(response) == {"expires_at": "must lie within 100 years from now"}
