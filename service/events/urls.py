@@ -64,7 +64,7 @@ def refusal(address: IPAddress) -> str | None:
         if test:
             return kind
     # Shared address space (100.64/10), 6to4 and Teredo relays and the like: public-looking but not global.
-    return None if address.is_global else "not a global"
+    return None if address.is_global else "non-global"
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,8 @@ def check(url: str, policy: WebhookPolicy) -> Target:
     for address in addresses:
         why = refusal(address)
         if why is not None and not policy.allows(host, address):
-            shown = host if literal is not None else f"{host} ({address})"
+            # The address a name resolved to is not shown: the answer would disclose the internal DNS.
+            shown = host if literal is not None else f"{host} resolves to one"
             raise UnsafeUrl(f"must not point at a {why} address: {shown}")
     return Target(url=url, scheme=scheme, host=host, port=port, addresses=tuple(dict.fromkeys(addresses)))
 
