@@ -215,14 +215,14 @@ def places_import(
 @app.command()
 def tick() -> None:
     """Apply deadlines, resume paused registrations and deliver webhooks once (for cron)."""
-    import httpx
-
+    from service.events import service as events
+    from service.events.urls import WebhookPolicy
     from service.workflow.tick import run_tick
 
     settings = _settings()
     migrations.upgrade(settings.database_url)
-    with httpx.Client() as client:
-        counts = run_tick(engine=get_engine(), client=client)
+    with events.delivery_client() as client:
+        counts = run_tick(engine=get_engine(), client=client, policy=WebhookPolicy.from_settings(settings))
     _print_json(counts)
     if counts["skipped"]:
         # Not a failure for cron: the tick another process is running does the same work.

@@ -1,6 +1,8 @@
 """Settings, read only from `DOORSTROOM_*` environment variables and validated at start-up."""
 
 import importlib.util
+import ipaddress
+import re
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
@@ -12,6 +14,32 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./doorstroom.db"
 RATE_LIMIT_OFF = "off"
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def is_host_name(host: str) -> bool:
+    """True for a DNS name of ASCII labels (lower case, digits, inner hyphens), at most 253 characters."""
+    labels = host.removesuffix(".").split(".")
+    return len(host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
+
+
+def parse_allow_list(value: str) -> tuple[frozenset[str], tuple[IPNetwork, ...]]:
+    """Split a comma-separated allow-list into host names and IP networks (an address is a network of one)."""
+    hosts: set[str] = set()
+    networks: list[IPNetwork] = []
+    for entry in (part.strip().lower() for part in value.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+            continue
+        except ValueError:
+            pass
+        if not is_host_name(entry):
+            raise ValueError(f"{entry!r} is neither a host name nor an IP address or network")
+        hosts.add(entry)
+    return frozenset(hosts), tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -38,6 +66,9 @@ class Settings(BaseSettings):
     rate_limit_per_address: str = "1200/minute"
     # memory:// counts per process; several workers or replicas share counts only through e.g. redis://host:6379.
     rate_limit_storage: str = "memory://"
+    # Webhooks may not point at loopback, private, link-local ... addresses; this comma-separated list of host names,
+    # IP addresses and networks (127.0.0.1, 10.1.0.0/16, relay.internal) is let through all the same.
+    webhook_allowed_hosts: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -77,6 +108,13 @@ class Settings(BaseSettings):
         if needed and not any(importlib.util.find_spec(name) for name in needed):
             raise ValueError(f"{scheme}:// needs the Python package {' or '.join(needed)}, which is not installed")
         return url
+
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _webhook_allowed_hosts(cls, value: str) -> str:
+        """Accept comma-separated host names, IP addresses and networks; stored normalised."""
+        hosts, networks = parse_allow_list(value)
+        return ",".join([*sorted(hosts), *(str(n) for n in networks)])
 
     def rate_limit(self, bucket: Literal["key", "session", "address"]) -> str:
         """The limit of one bucket, `off` when that bucket or all rate limiting is turned off."""

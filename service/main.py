@@ -12,6 +12,7 @@ from service.config import Settings, get_settings
 from service.db import get_engine
 from service.errors import install_error_handlers
 from service.events.routes import router as events_router
+from service.events.urls import WebhookPolicy
 from service.health.routes import router as health_router
 from service.logging import configure_logging
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -87,7 +88,8 @@ def _lifespan(settings: Settings, *, warm: bool) -> Callable[[FastAPI], Abstract
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if warm:
             threading.Thread(target=_warm_pool, name="doorstroom-pool-warm", daemon=True).start()
-        ticker = Ticker(engine=get_engine(), seconds=settings.tick_seconds) if settings.tick_seconds else None
+        ticker = Ticker(engine=get_engine(), seconds=settings.tick_seconds,
+                        policy=WebhookPolicy.from_settings(settings)) if settings.tick_seconds else None
         if ticker:
             ticker.start()
         try:

@@ -5,7 +5,9 @@ PostgreSQL is reached at DOORSTROOM_TEST_POSTGRES_URL (default: postgres@127.0.0
 creates and drops its own throwaway databases. PostgreSQL being unreachable is an error, never a silent skip.
 """
 
+import ipaddress
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,11 +22,14 @@ from sqlmodel import Session
 from service import config, db, migrations
 from service.config import Settings
 from service.db import get_session, make_engine, transaction
+from service.events import urls
 from service.main import create_app
 from service.organisations import service as organisations_service
 from service.organisations.models import Organisation, OrganisationKind
 from tests.world import link_home
 
+# The tests' webhook receiver listens on 127.0.0.1: the apps the tests build let webhooks through to it.
+WEBHOOK_ALLOWED_HOSTS = "127.0.0.1"
 POSTGRES_ADMIN_URL = os.environ.get("DOORSTROOM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -91,7 +96,9 @@ def committed_app(fresh_database_url: str) -> Iterator[tuple[FastAPI, Engine]]:
     """The app on a migrated database of its own whose requests really commit (threads, webhooks), and its engine."""
     migrations.upgrade(fresh_database_url)
     engine = make_engine(fresh_database_url)
-    application = create_app(Settings(database_url=fresh_database_url))
+    # Local development (plain http) and the local receiver allowed, as the deliveries go to it for real.
+    application = create_app(Settings(database_url=fresh_database_url, dev_mode=True,
+                                      webhook_allowed_hosts=WEBHOOK_ALLOWED_HOSTS))
 
     def _session() -> Iterator[Session]:
         with Session(engine, expire_on_commit=False) as session:
@@ -117,7 +124,7 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def app(session: Session, database_url: str):  # type: ignore[no-untyped-def]
     """The application with its per-request session bound to the test's transaction."""
-    application = create_app(Settings(database_url=database_url))
+    application = create_app(Settings(database_url=database_url, webhook_allowed_hosts=WEBHOOK_ALLOWED_HOSTS))
 
     def _session() -> Iterator[Session]:
         yield from transaction(session)
@@ -160,3 +167,29 @@ def client_for(app, make_org) -> Callable[..., TestClient]:  # type: ignore[no-u
 def anonymous(app) -> TestClient:  # type: ignore[no-untyped-def]
     """An HTTP client without an API key."""
     return TestClient(app)
+
+
+class FakeDNS:
+    """Host names the tests may use in webhook URLs and what they resolve to; any other name does not resolve.
+
+    The tests never ask real DNS: `service.events.urls.lookup` is replaced by `resolve` for every test."""
+
+    def __init__(self) -> None:
+        # Public addresses (never contacted: deliveries to these names go through a mock transport).
+        self.names: dict[str, list[str]] = {"hooks.example.nl": ["93.184.215.14"], "care.example": ["93.184.215.15"],
+                                            "corporation.example": ["93.184.215.16"]}
+        self.asked: list[str] = []
+
+    def resolve(self, host: str, port: int) -> list[urls.IPAddress]:
+        self.asked.append(host)
+        if host not in self.names:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [ipaddress.ip_address(a) for a in self.names[host]]
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
+    """Fake DNS for webhook URLs (see FakeDNS); a test adds names to `dns.names`."""
+    fake = FakeDNS()
+    monkeypatch.setattr(urls, "lookup", fake.resolve)
+    return fake

@@ -44,6 +44,11 @@ class WebhookEndpoint(SQLModel, table=True):
     event_types: list[str] = Field(sa_column=Column(JSONVariant, nullable=False))
     active: bool = Field(default=True, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Deliveries given up one after the other with none delivered in between; at DISABLE_AFTER_GIVEN_UP the
+    # endpoint is switched off (`disabled_at`, `disabled_reason`) and its organisation gets a webhook_disabled event.
+    given_up_in_a_row: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    disabled_reason: str | None = Field(default=None, sa_column=Column(String(300)))
 
 
 class Delivery(SQLModel, table=True):

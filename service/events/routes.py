@@ -3,26 +3,34 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from service.auth import CareProviderOrCorporation, CurrentOrg
+from service.config import Settings, get_settings
 from service.db import SessionDep
 from service.errors import FieldError, InvalidFields, problem_responses
 from service.events import service
 from service.events.schemas import EventPublic, WebhookCreate, WebhookPublic
+from service.events.urls import UnsafeUrl, WebhookPolicy
 
 router = APIRouter(tags=["events"])
 
 
 @router.post("/v1/webhooks", status_code=status.HTTP_201_CREATED, response_model=WebhookPublic,
              responses=problem_responses(400, 401, 403, 422))
-def register_webhook(data: WebhookCreate, org: CareProviderOrCorporation, session: SessionDep) -> WebhookPublic:
+def register_webhook(data: WebhookCreate, org: CareProviderOrCorporation, session: SessionDep,
+                     request: Request) -> WebhookPublic:
     """Register a URL for your events; the answer shows the signing secret, once."""
+    settings: Settings = getattr(request.app.state, "settings", None) or get_settings()
     unknown = [t for t in data.event_types if t not in service.EVENT_TYPES]
     if unknown:
         raise InvalidFields([FieldError(field="event_types", type="unknown_event",
                                         message=f"unknown event types {unknown}; known: {list(service.EVENT_TYPES)}")])
-    endpoint = service.register_endpoint(session=session, org=org, url=data.url, event_types=data.event_types)
+    try:
+        endpoint = service.register_endpoint(session=session, org=org, url=data.url, event_types=data.event_types,
+                                             policy=WebhookPolicy.from_settings(settings))
+    except UnsafeUrl as exc:
+        raise InvalidFields([FieldError(field="url", type="unsafe_url", message=f"the URL {exc}")]) from None
     return WebhookPublic.model_validate(endpoint, from_attributes=True)
 
 

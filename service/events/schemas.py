@@ -10,7 +10,10 @@ from service.fields import StrictInput
 
 
 class WebhookCreate(StrictInput):
-    """A URL to receive events, optionally only some types (all when empty)."""
+    """A URL to receive events, optionally only some types (all when empty).
+
+    The URL is https (http only in local development), without credentials, and its host must resolve to public
+    addresses only, unless the operator's DOORSTROOM_WEBHOOK_ALLOWED_HOSTS lets it through."""
 
     url: Annotated[str, Field(min_length=8, max_length=500, pattern=r"^https?://")]
     event_types: Annotated[list[str], Field(max_length=20)] = []
@@ -25,6 +28,9 @@ class WebhookPublic(BaseModel):
     active: bool
     created_at: datetime
     secret: str | None = None
+    # Set when the service switched the endpoint off because it kept failing (not when you stopped it).
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
 
 
 class EventPublic(BaseModel):

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from service.events import service as events
+from service.events.urls import WebhookPolicy
 from service.workflow import deadlines
 
 log = logging.getLogger("doorstroom.tick")
@@ -57,7 +58,8 @@ def tick_lock(engine: Engine) -> Iterator[bool]:
                 connection.invalidate()
 
 
-def run_tick(*, engine: Engine, client: httpx.Client, at: datetime | None = None) -> dict[str, int]:
+def run_tick(*, engine: Engine, client: httpx.Client, at: datetime | None = None,
+             policy: WebhookPolicy | None = None) -> dict[str, int]:
     """One tick, unless another worker or replica is running one: deadlines in one transaction, then webhook
     deliveries (outside any long transaction). Returns the counts, with `skipped` 1 when it did nothing."""
     with tick_lock(engine) as held:
@@ -69,15 +71,15 @@ def run_tick(*, engine: Engine, client: httpx.Client, at: datetime | None = None
         with Session(engine, expire_on_commit=False) as session:
             counts = deadlines.apply_expiry(session=session, at=at)
             session.commit()
-        counts["deliveries_tried"] = events.deliver_due(engine=engine, client=client)
+        counts["deliveries_tried"] = events.deliver_due(engine=engine, client=client, policy=policy)
     return {**counts, "skipped": 0}
 
 
 class Ticker:
     """Runs `run_tick` every `seconds` on a daemon thread until stopped; a failing tick is logged, not fatal."""
 
-    def __init__(self, *, engine: Engine, seconds: float) -> None:
-        self.engine, self.seconds = engine, seconds
+    def __init__(self, *, engine: Engine, seconds: float, policy: WebhookPolicy | None = None) -> None:
+        self.engine, self.seconds, self.policy = engine, seconds, policy
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="doorstroom-tick", daemon=True)
 
@@ -91,10 +93,10 @@ class Ticker:
         self._thread.join(timeout=self.seconds + 10)
 
     def _loop(self) -> None:
-        with httpx.Client() as client:
+        with events.delivery_client() as client:
             while not self._stop.wait(self.seconds):
                 try:
-                    counts = run_tick(engine=self.engine, client=client)
+                    counts = run_tick(engine=self.engine, client=client, policy=self.policy)
                     # A skip has logged itself; an idle tick every few seconds would only be noise.
                     if not counts["skipped"] and any(counts.values()):
                         log.info("tick", extra=counts)

@@ -16,6 +16,8 @@ class Receiver:
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self.answers: dict[str, list[int]] = {}
         self.always: dict[str, int] = {}
+        # A path answered with its status and this Location (a redirect the delivery must not follow).
+        self.locations: dict[str, str] = {}
         self.base = ""
 
     def url(self, path: str) -> str:
@@ -42,7 +44,10 @@ def receiver() -> Iterator[Receiver]:
                 received.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 queued = received.answers.get(self.path) or []
                 status = queued.pop(0) if queued else received.always.get(self.path, 200)
+                location = received.locations.get(self.path)
             self.send_response(status)
+            if location:
+                self.send_header("Location", location)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

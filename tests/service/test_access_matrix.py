@@ -240,7 +240,8 @@ class Matrix:
         self.connection = self.engine.connect()
         self.outer = self.connection.begin()
         self.session: Session = self._new_session()
-        self.app = create_app(Settings(database_url=url, rate_limit_enabled=False, tick_seconds=0))
+        self.app = create_app(Settings(database_url=url, rate_limit_enabled=False, tick_seconds=0, dev_mode=True,
+                                           webhook_allowed_hosts="127.0.0.1"))
 
         def _session() -> Iterator[Session]:
             yield from transaction(self.session)

@@ -69,7 +69,7 @@ class Outbox(Committing):
 
     def deliver(self, client: httpx.Client) -> int:
         """One pass of the delivery worker; returns how many deliveries it tried."""
-        return events.deliver_due(engine=self.engine, client=client)
+        return events.deliver_due(engine=self.engine, client=client, policy=self.policy)
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ def test_registering_shows_the_secret_once(client_for, kind):
     created = client.post(WEBHOOKS, json={"url": URL, "event_types": ["offer_made"]})
     assert created.status_code == 201, created.text
     body = created.json()
-    assert set(body) == {"id", "url", "event_types", "active", "created_at", "secret"}
+    assert set(body) == {"id", "url", "event_types", "active", "created_at", "secret", "disabled_at", "disabled_reason"}
+    assert (body["disabled_at"], body["disabled_reason"]) == (None, None)
     assert (body["url"], body["event_types"], body["active"]) == (URL, ["offer_made"], True)
     # "whsec_" and 32 random bytes in URL-safe base64 (43 characters).
     assert body["secret"].startswith("whsec_") and len(body["secret"]) == 6 + 43

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from service.events.urls import WebhookPolicy
 from service.organisations.models import OrganisationKind
 from service.organisations.service import create_organisation
 from tests.service.workflow.flow import World
@@ -18,6 +19,8 @@ class Committing:
 
     def __init__(self, app: FastAPI, engine: Engine) -> None:
         self.app, self.engine = app, engine
+        # What the app's settings allow webhooks (the tests' local receiver): deliveries run with the same.
+        self.policy = WebhookPolicy.from_settings(app.state.settings)
 
     def client(self, kind: str, name: str | None = None) -> TestClient:
         with Session(self.engine, expire_on_commit=False) as session:
