@@ -33,7 +33,8 @@ def _listed(client: TestClient) -> list[object]:
      ("https://partner@hooks.example.nl/doorstroom", "must not contain credentials"),
      ("https:///doorstroom", "must name a host"),
      ("https://:443/doorstroom", "must name a host"),
-     ("https://hooks.example.nl/a\u0000b", "printable ASCII"),
+     # Refused by every input document's text check (service/fields.py) before the URL rules run.
+     ("https://hooks.example.nl/a\u0000b", "must not contain NUL characters"),
      ("https://hooks.example.nl/a b", "printable ASCII"),
      ("https://i\U0002558c\u00e5/x", "printable ASCII"),
      ("https://bad_host.example.nl/x", "invalid host name"),
