@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     dev_mode: bool = False
     # Where people reach the service; set-up links printed by `doorstroom user create` and invitations start here.
     public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    # The interactive documentation (/docs, /redoc) and /openapi.json; production may switch them off.
+    api_docs: bool = True
     # Rate limits in the `limits` notation ("600/minute", "10/second;600/minute") or "off"; see service/ratelimit.py.
     rate_limit_enabled: bool = True
     rate_limit_per_key: str = "600/minute"

@@ -10,12 +10,13 @@ from fastapi.routing import APIRoute
 
 from service.config import Settings, get_settings
 from service.db import get_engine
+from service.docs import install_docs
 from service.errors import install_error_handlers
 from service.events.routes import router as events_router
 from service.events.urls import WebhookPolicy
 from service.health.routes import router as health_router
 from service.logging import configure_logging
-from service.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from service.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from service.monitor.routes import router as monitor_router
 from service.people.auth_routes import router as auth_router
 from service.people.key_routes import router as keys_router
@@ -120,7 +121,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         generate_unique_id_function=_operation_id,
         dependencies=[Depends(refuse_unstorable_query)],
+        # The documentation pages are served by service/docs.py, each with its Content-Security-Policy.
+        openapi_url="/openapi.json" if settings.api_docs else None,
+        docs_url=None,
+        redoc_url=None,
     )
+    if settings.api_docs:
+        install_docs(app)
     # Routes read the app's own settings (a test's app may differ from the environment's).
     app.state.settings = settings
     limiter = build_limiter(settings)
@@ -137,4 +144,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if limiter is not None and limiter.limits.get("address"):
         app.add_middleware(RateLimitMiddleware, limiter=limiter)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: the headers reach every answer, a 413 or 429 from the middleware inside included.
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids with an access log line, and the request body size limit."""
+"""ASGI middleware: request ids with an access log line, security headers, and the request body size limit."""
 
 import logging
 import re
@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.docs import STRICT_HTML_POLICY
 from service.errors import Problem, problem_response
 from service.request_context import begin_principal, current_principal, set_request_id
 
@@ -61,6 +62,37 @@ class RequestIdMiddleware:
 
 def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+class SecurityHeadersMiddleware:
+    """Headers on every answer: no MIME sniffing, no referrer, no caching of /v1 (personal data), and a strict
+    Content-Security-Policy on HTML that brings none of its own (the documentation pages bring theirs)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # Every /v1 answer, errors included: which ones hold personal data is not worth getting wrong.
+        no_store = scope["path"] == "/v1" or scope["path"].startswith("/v1/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if not (no_store and k.lower() == b"cache-control")]
+                names = {k.lower() for k, _ in headers}
+                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+                if no_store:
+                    headers.append((b"cache-control", b"no-store"))
+                html = any(k.lower() == b"content-type" and v.lower().startswith(b"text/html") for k, v in headers)
+                if html and b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", STRICT_HTML_POLICY.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class BodyLimitMiddleware:

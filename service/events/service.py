@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from service import clock
+from service.audit import service as audit
 from service.config import get_settings
 from service.errors import NotFound
 from service.events import urls
@@ -55,9 +56,33 @@ def emit(*, session: Session, recipient_id: uuid.UUID, type: str, entity_type: s
 
 
 def events_after(*, session: Session, org: Organisation, after: int, limit: int) -> list[Event]:
-    """The organisation's own events after a cursor, oldest first."""
-    return list(session.exec(select(Event).where(Event.organisation_id == org.id, col(Event.id) > after)
-                             .order_by(col(Event.id)).limit(limit)))
+    """The organisation's own events after a cursor, oldest first; each registration they name is an audited read."""
+    events = list(session.exec(select(Event).where(Event.organisation_id == org.id, col(Event.id) > after)
+                               .order_by(col(Event.id)).limit(limit)))
+    audit.record_reads(session=session, organisation=org, entity_type="registration",
+                       entity_ids=registrations_named(events))
+    return events
+
+
+def registrations_named(events: list[Event]) -> list[uuid.UUID]:
+    """The registrations events disclose: their subject, the candidate a step was about, a shortlist's candidates."""
+    named: dict[uuid.UUID, None] = {}
+    for event in events:
+        if event.entity_type == "registration":
+            named[event.entity_id] = None
+        ids = [event.payload.get("registration_id")]
+        candidates = event.payload.get("candidates")
+        if isinstance(candidates, list):
+            ids += [c.get("registration_id") for c in candidates if isinstance(c, dict)]
+        named.update((u, None) for u in map(_as_uuid, ids) if u is not None)
+    return list(named)
+
+
+def _as_uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def register_endpoint(*, session: Session, org: Organisation, url: str, event_types: list[str],

@@ -175,7 +175,7 @@ def submit_registration(*, session: Session, org: Organisation, data: Registrati
     digest = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
     existing = _by_client_ref(session=session, org=org, client_ref=data.client_ref)
     if existing is not None:
-        return _replayed(existing=existing, digest=digest)
+        return _replayed(session=session, org=org, existing=existing, digest=digest)
     region = _region_for(session=session, org=org, wanted=data.region)
     _check_references(session=session, data=data)
     now = utcnow()
@@ -190,7 +190,7 @@ def submit_registration(*, session: Session, org: Organisation, data: Registrati
         existing = _by_client_ref(session=session, org=org, client_ref=data.client_ref)
         if existing is None:
             raise
-        return _replayed(existing=existing, digest=digest)
+        return _replayed(session=session, org=org, existing=existing, digest=digest)
     audit.record(session=session, organisation=org, action="create", entity_type=ENTITY, entity_id=reg.id,
                  detail={"to": reg.status, "form_version": reg.form_version, "region": region})
     return Registered(registration=reg, created=True)
@@ -226,13 +226,15 @@ def _by_client_ref(*, session: Session, org: Organisation, client_ref: str) -> R
     ).first()
 
 
-def _replayed(*, existing: Registration, digest: str) -> Registered:
+def _replayed(*, session: Session, org: Organisation, existing: Registration, digest: str) -> Registered:
     if existing.create_digest != digest:
         raise Conflict(
             f"client_ref {existing.client_ref!r} is already registered with other answers; "
             "change that registration with PATCH",
             existing_id=str(existing.id),
         )
+    # The replay answers with the whole stored record: a read like any other.
+    audit.record_reads(session=session, organisation=org, entity_type=ENTITY, entity_ids=[existing.id])
     return Registered(registration=existing, created=False)
 
 

@@ -35,6 +35,8 @@ def shortlist_for(*, session: Session, org: Organisation, dwelling_id: uuid.UUID
         # Who the coordinator swapped out before publishing is not the corporation's business.
         candidates = [c for c in candidates if c.status != CandidateStatus.replaced]
     year = dwelling.available_from.year
+    # The breakdown's terms disclose needs (urgency, low stimulus): a corporation gets rank and total score only.
+    breakdowns = org.kind == OrganisationKind.coordinator
     items = []
     for c in candidates:
         reg = session.get(Registration, c.registration_id)
@@ -42,7 +44,7 @@ def shortlist_for(*, session: Session, org: Organisation, dwelling_id: uuid.UUID
         profile = registrations_service.candidate_profile(session=session, reg=reg, year=year, rank=c.rank,
                                                           score=c.score)
         items.append(CandidatePublic(rank=c.rank, registration_id=c.registration_id, status=c.status, score=c.score,
-                                     score_breakdown=c.score_breakdown, profile=profile))
+                                     score_breakdown=c.score_breakdown if breakdowns else None, profile=profile))
     # Showing a candidate discloses part of a registration: audited like any other read.
     audit.record_reads(session=session, organisation=org, entity_type="registration",
                        entity_ids=[c.registration_id for c in candidates])

@@ -13,13 +13,17 @@ SLOTS_PER_DWELLING = 3
 
 
 class CandidatePublic(BaseModel):
-    """A ranked candidate with its score breakdown and the minimised profile (never health or addiction data)."""
+    """A ranked candidate with the minimised profile (never health or addiction data); the office also sees the
+    score breakdown."""
 
     rank: int
     registration_id: uuid.UUID
     status: str = Field(description="proposed, published, selected, accepted, let, rejected, declined, ...")
     score: int
-    score_breakdown: dict[str, int]
+    # The terms disclose needs (an urgency exemption, a low-stimulus need): coordinators only, absent otherwise.
+    score_breakdown: dict[str, int] | None = Field(
+        default=None, exclude_if=lambda v: v is None,
+        description="score per term; shown to coordinators only, absent for a corporation")
     profile: CandidateProfile
 
 

@@ -37,26 +37,47 @@ def _entry(record: AuditRecord, *, hide_organisation: bool = False) -> TimelineE
 
 
 def dwelling_timeline(*, session: Session, org: Organisation, dwelling_id: uuid.UUID) -> list[TimelineEntry]:
-    """The dwelling's own steps and its candidates' steps (for a corporation: from publication on)."""
+    """The dwelling's own steps and its candidates' steps (for a corporation: those published to it, from then on)."""
     dwelling = dwellings_service.get_dwelling(session=session, org=org, dwelling_id=dwelling_id)
     candidate_ids = list(session.exec(select(ShortlistCandidate.id)
                                       .join(Shortlist, col(Shortlist.id) == col(ShortlistCandidate.shortlist_id))
                                       .where(Shortlist.dwelling_id == dwelling.id)))
+    records = _entries(session, [dwelling.id, *candidate_ids])
     entries = []
     corporation = org.kind == OrganisationKind.corporation
-    for record in _entries(session, [dwelling.id, *candidate_ids]):
+    # A candidate never published (a proposal superseded, released by a change, swapped out) is not the
+    # corporation's business, whatever step ended it.
+    published = _reached(records, CandidateStatus.published)
+    for record in records:
         if record.entity_type == "shortlist_candidate" and corporation:
-            if record.detail.get("to") not in CORPORATION_CANDIDATE_STEPS:
+            if record.entity_id not in published or record.detail.get("to") not in CORPORATION_CANDIDATE_STEPS:
                 continue
             # Who at the care provider or the office acted is not the corporation's business.
             entries.append(_entry(record, hide_organisation=record.organisation_id != org.id))
         else:
             entries.append(_entry(record))
+    # The candidates' steps name registrations: showing them is a read of each, audited like any other.
+    audit.record_reads(session=session, organisation=org, entity_type="registration",
+                       entity_ids=_registrations_named(entries))
     return entries
 
 
+def _reached(records: list[AuditRecord], status: CandidateStatus) -> set[uuid.UUID]:
+    """The candidates whose steps include a move to `status`."""
+    return {r.entity_id for r in records if r.entity_type == "shortlist_candidate" and r.detail.get("to") == status}
+
+
+def _registrations_named(entries: list[TimelineEntry]) -> list[uuid.UUID]:
+    named = dict.fromkeys(uuid.UUID(str(e.detail["registration_id"])) for e in entries
+                          if e.detail.get("registration_id"))
+    return list(named)
+
+
 def registration_timeline(*, session: Session, org: Organisation, registration_id: uuid.UUID) -> list[TimelineEntry]:
-    """The registration's own steps and its nominations and offers (its care provider and coordinators)."""
+    """The registration's own steps and its nominations and offers (its care provider and coordinators).
+
+    A care provider sees which dwelling a step was about only for dwellings its client was offered.
+    """
     reg = registrations_service.read_registration(session=session, org=org, registration_id=registration_id)
     candidate_ids = list(session.exec(select(ShortlistCandidate.id)
                                       .where(ShortlistCandidate.registration_id == reg.id)))
@@ -65,4 +86,12 @@ def registration_timeline(*, session: Session, org: Organisation, registration_i
                  entity_id=reg.id)
     # Which corporation employee acted is not the care provider's business: only the office's own staff see it.
     hide = org.kind != OrganisationKind.coordinator
-    return [_entry(r, hide_organisation=hide and r.organisation_id != org.id) for r in records]
+    offered = _reached(records, CandidateStatus.selected)
+    entries = []
+    for r in records:
+        entry = _entry(r, hide_organisation=hide and r.organisation_id != org.id)
+        if hide and r.entity_type == "shortlist_candidate" and r.entity_id not in offered:
+            # Shortlisted but never offered: the step (and a rejection's code) without the dwelling.
+            entry = entry.model_copy(update={"detail": {k: v for k, v in r.detail.items() if k != "dwelling_id"}})
+        entries.append(entry)
+    return entries

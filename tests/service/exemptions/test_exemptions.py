@@ -49,6 +49,24 @@ def test_an_urgency_exemption_adds_the_urgency_points(client_for):
     assert candidate["registration_id"] == reg and candidate["score_breakdown"]["urgency"] == 365
 
 
+def test_the_corporation_sees_rank_and_total_score_but_no_breakdown_that_discloses_the_urgency(client_for):
+    coordinator, corporation, care = setup(client_for, weight_urgency=365)
+    reg = register(care, coordinator, single(preferred_municipalities=["GM0344"]), 10)
+    assert _exempt(coordinator, reg, kind="urgency", rules_lifted=[]).status_code == 201
+    dwelling = offer(corporation)
+    assert coordinator.post(f"/v1/dwellings/{dwelling}/shortlist/publish").status_code == 200
+    [office] = coordinator.get(f"/v1/dwellings/{dwelling}/shortlist").json()["candidates"]
+    assert office["score_breakdown"]["urgency"] == 365
+
+    seen = corporation.get(f"/v1/dwellings/{dwelling}/shortlist")
+    assert seen.status_code == 200, seen.text
+    [candidate] = seen.json()["candidates"]
+    assert (candidate["registration_id"], candidate["rank"], candidate["score"]) == \
+        (reg, office["rank"], office["score"])
+    assert "score_breakdown" not in candidate
+    assert "urgency" not in seen.text and "low_stimulus" not in seen.text
+
+
 def test_the_contingent_is_counted_per_region_and_year_and_refuses_when_used_up(client_for):
     coordinator, corporation, care = setup(client_for, exemption_contingent=1)
     first, second = _almere_mother(care, coordinator), _almere_mother(care, coordinator)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from tests import factories
-from tests.service.helpers import create_registration, field_errors, if_match, problem, total
+from tests.service.helpers import audit_trail, create_registration, field_errors, if_match, problem, total
 
 REGISTRATIONS = "/v1/registrations"
 NOTES = "Needs a quiet street; history of alcohol use."
@@ -281,6 +281,16 @@ def test_the_same_form_twice_answers_200_with_the_same_registration(client_for):
     assert second.json()["id"] == first.json()["id"]
     listed = cp.get(REGISTRATIONS).json()
     assert (listed["total"], [r["id"] for r in listed["items"]]) == (1, [first.json()["id"]])
+
+
+def test_a_replayed_form_answers_with_the_whole_record_and_that_read_is_audited(client_for):
+    cp, coordinator = client_for("care_provider"), client_for("coordinator")
+    doc = factories.registration(notes=NOTES)
+    created = cp.post(REGISTRATIONS, json=doc).json()
+    before = audit_trail(coordinator, created["id"])
+    replayed = cp.post(REGISTRATIONS, json=doc)
+    assert replayed.status_code == 200 and replayed.json()["notes"] == NOTES
+    assert audit_trail(coordinator, created["id"])[len(before):] == [("read", str(cp.org.id))]
 
 
 def test_the_same_client_ref_with_other_answers_is_409_with_the_existing_id(client_for):

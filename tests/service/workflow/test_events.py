@@ -16,7 +16,7 @@ from service.events.models import Delivery, Event
 from service.events.service import DISABLE_AFTER_GIVEN_UP, MAX_ATTEMPTS, deliver_due
 from service.workflow import notify
 from service.workflow.tick import run_tick
-from tests.service.helpers import field_errors, forbidden, not_found
+from tests.service.helpers import audit_trail, field_errors, forbidden, not_found
 from tests.service.workflow.conftest import Committing
 from tests.service.workflow.flow import World, keys_in, single
 
@@ -252,3 +252,21 @@ def test_a_deactivated_webhook_gets_nothing_more_but_the_events_stay(committing)
     w.published()
     assert _deliveries(committing) == []
     assert [e["type"] for e in w.events(w.corporation)] == ["shortlist_published"]
+
+
+def test_reading_the_feed_is_an_audited_read_of_every_registration_its_events_name(world: World):
+    w = world
+    dwelling_id, (first, second, third) = w.published()
+    w.ok(w.select(dwelling_id, first))
+    before = {r: audit_trail(w.coordinator, r) for r in (first, second, third)}
+    corporation, care = str(w.corporation.org.id), str(w.care.org.id)
+
+    published = [e for e in w.events(w.corporation) if e["type"] == "shortlist_published"]
+    assert {c["registration_id"] for c in published[0]["data"]["candidates"]} == {first, second, third}
+    for shown in (first, second, third):
+        assert audit_trail(w.coordinator, shown)[len(before[shown]):] == [("read", corporation)]
+
+    assert first in {e["entity_id"] for e in w.events(w.care) if e["type"] == "offer_made"}
+    assert audit_trail(w.coordinator, first)[len(before[first]) + 1:] == [("read", care)]
+    assert w.events(w.care, after=10**9) == []  # an empty page discloses nothing and records nothing
+    assert audit_trail(w.coordinator, second)[len(before[second]):] == [("read", corporation)]

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.service.helpers import audit_trail, forbidden, not_found, problem
+from tests.service.helpers import audit_trail, forbidden, if_match, not_found, problem
 from tests.service.workflow.flow import World
 
 REPLACE_REASON = "lives next door to the ex-partner"
@@ -89,6 +89,7 @@ def test_the_care_provider_sees_its_registrations_steps_including_the_offer(worl
     swapped = _timeline(w.care, f"/v1/registrations/{replaced}/timeline")
     assert ("nominated", "active") in _steps(swapped, "registration")
     assert [e["detail"]["to"] for e in swapped if e["entity_type"] == "shortlist_candidate"] == ["replaced"]
+    assert dwelling_id not in str(swapped)  # never offered to this client: the step, not the dwelling
     reads = w.coordinator.get("/v1/audit", params={"entity_id": first, "action": "read_timeline"}).json()
     assert reads["total"] == 3
 
@@ -123,3 +124,50 @@ def test_timelines_are_not_shared_across_organisations_or_roles(world: World, cl
     problem(w.coordinator.get("/v1/dwellings/not-an-id/timeline"), 422)
     not_found(w.coordinator.get("/v1/registrations/00000000-0000-0000-0000-000000000000/timeline"),
               "no registration 00000000-0000-0000-0000-000000000000")
+
+
+def _changed_before_publishing(w: World) -> tuple[str, list[str]]:
+    """A shortlisted dwelling whose rent the corporation raised before publishing: its candidates were released."""
+    registered = [w.register() for _ in range(3)]
+    dwelling_id = w.offer()
+    assert sorted(w.ranked(dwelling_id)) == sorted(registered)
+    path = f"/v1/dwellings/{dwelling_id}"
+    changed = w.corporation.patch(path, json={"bare_rent": "850.00"},
+                                  headers=if_match(w.corporation.get(path).json()["version"]))
+    assert changed.status_code == 200, changed.text
+    return dwelling_id, registered
+
+
+def test_the_corporation_never_sees_candidates_that_were_not_published_to_it(world: World):
+    w = world
+    dwelling_id, never_published = _changed_before_publishing(w)
+    seen = _timeline(w.corporation, f"/v1/dwellings/{dwelling_id}/timeline")
+    assert [e for e in seen if e["entity_type"] == "shortlist_candidate"] == []
+    assert not any(r in str(seen) for r in never_published)
+    office = _timeline(w.coordinator, f"/v1/dwellings/{dwelling_id}/timeline")
+    assert sorted(e["detail"]["registration_id"] for e in office if e["detail"].get("to") == "released") == \
+        sorted(never_published)
+
+
+def test_the_care_provider_sees_no_dwelling_its_client_was_not_offered(world: World):
+    w = world
+    dwelling_id, (first, *_others) = _changed_before_publishing(w)
+    seen = _timeline(w.care, f"/v1/registrations/{first}/timeline")
+    assert [e["detail"]["to"] for e in seen if e["entity_type"] == "shortlist_candidate"] == ["released"]
+    assert dwelling_id not in str(seen)
+    office = _timeline(w.coordinator, f"/v1/registrations/{first}/timeline")
+    assert dwelling_id in str(office)
+
+
+def test_reading_a_dwelling_timeline_is_a_read_of_each_registration_it_names(world: World):
+    w = world
+    dwelling_id, (first, second, spare), replaced = _replaced_and_offered(w)
+    before = {r: audit_trail(w.coordinator, r) for r in (first, second, spare, replaced)}
+    _timeline(w.corporation, f"/v1/dwellings/{dwelling_id}/timeline")
+    corporation = str(w.corporation.org.id)
+    for shown in (first, second, spare):
+        assert audit_trail(w.coordinator, shown)[len(before[shown]):] == [("read", corporation)]
+    # The swapped-out registration is not in the corporation's timeline, so it was not read.
+    assert audit_trail(w.coordinator, replaced) == before[replaced]
+    _timeline(w.coordinator, f"/v1/dwellings/{dwelling_id}/timeline")
+    assert audit_trail(w.coordinator, replaced)[len(before[replaced]):] == [("read", str(w.coordinator.org.id))]
