@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 
+from service import contract
 from service.config import Settings, get_settings
 from service.db import get_engine
 from service.docs import install_docs
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Every route but the probes can answer 429 (service/ratelimit.py).
         app.include_router(router, responses=None if router is health_router else RATE_LIMITED_RESPONSES)
     install_error_handlers(app)
+    contract.truthful(app)
     # Added innermost first: on the way in the request id comes first, then the address limit (before a body is
     # read), then the body limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,

@@ -33,3 +33,21 @@ def test_errors_are_documented_as_problem_json():
     offer = spec["paths"]["/v1/dwellings"]["post"]["responses"]
     assert {"401", "403", "409", "413", "422"} <= set(offer)
     assert "application/problem+json" in offer["422"]["content"]
+
+
+def _operations() -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]
+    document = json.loads(COMMITTED.read_text())
+    return [(method, path, op) for path, ops in document["paths"].items() for method, op in ops.items()]
+
+
+def test_every_error_is_documented_as_problem_json_only():
+    wrong = [(method, path, status, sorted(response.get("content", {})))
+             for method, path, op in _operations() for status, response in op["responses"].items()
+             if status[0] in "45" and set(response.get("content", {})) != {"application/problem+json"}]
+    assert wrong == []
+
+
+def test_every_operation_with_a_body_documents_a_bad_or_too_large_body():
+    missing = [(method, path) for method, path, op in _operations()
+               if "requestBody" in op and not {"400", "413", "422"} <= set(op["responses"])]
+    assert missing == []
