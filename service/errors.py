@@ -159,7 +159,12 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
                                         "route": route or request.url.path,
                                         "error_class": error_classes(exc),
                                         "traceback": traceback_without_messages(exc)})
-    return problem_response(Problem(title="Internal Server Error", status=500))
+    # Starlette sends this answer from outside every middleware, so the headers the middleware adds are set here.
+    return problem_response(Problem(title="Internal Server Error", status=500), headers=ERROR_HEADERS)
+
+
+# What service.middleware.SecurityHeadersMiddleware adds to every other answer.
+ERROR_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 def install_error_handlers(app: FastAPI) -> None:

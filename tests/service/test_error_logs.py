@@ -47,8 +47,12 @@ def test_a_database_error_is_logged_without_the_row(app, session, backend, make_
                         raise_server_exceptions=False)
     doc = factories.registration(notes=NOTES, annual_income=INCOME)
 
-    problem(client.post("/v1/registrations", json=doc), 500)
+    failed = client.post("/v1/registrations", json=doc)
 
+    problem(failed, 500)
+    # Sent from outside every middleware, the 500 still carries the headers every other answer gets.
+    assert (failed.headers["cache-control"], failed.headers["x-content-type-options"],
+            failed.headers["referrer-policy"]) == ("no-store", "nosniff", "no-referrer")
     errors = [r for r in logged.records if r.name == "doorstroom.errors"]
     assert len(errors) == 1
     error = errors[0]
