@@ -163,8 +163,9 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(Problem(title="Internal Server Error", status=500), headers=ERROR_HEADERS)
 
 
-# What service.middleware.SecurityHeadersMiddleware adds to every other answer.
-ERROR_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+# Headers on every answer (service.middleware.SecurityHeadersMiddleware), and those of an unexpected 500.
+EVERY_ANSWER_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+ERROR_HEADERS = {**EVERY_ANSWER_HEADERS, "Cache-Control": "no-store"}
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.docs import STRICT_HTML_POLICY
-from service.errors import Problem, problem_response
+from service.errors import EVERY_ANSWER_HEADERS, Problem, problem_response
 from service.request_context import begin_principal, current_principal, set_request_id
 
 access_log = logging.getLogger("doorstroom.access")
@@ -83,7 +83,7 @@ class SecurityHeadersMiddleware:
                 headers = [(k, v) for k, v in message.get("headers", [])
                            if not (no_store and k.lower() == b"cache-control")]
                 names = {k.lower() for k, _ in headers}
-                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+                headers += [(k.lower().encode(), v.encode()) for k, v in EVERY_ANSWER_HEADERS.items()]
                 if no_store:
                     headers.append((b"cache-control", b"no-store"))
                 html = any(k.lower() == b"content-type" and v.lower().startswith(b"text/html") for k, v in headers)

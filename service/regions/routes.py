@@ -4,12 +4,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path
+from sqlmodel import Session
 
 from service.auth import Coordinator, CurrentOrg
 from service.db import SessionDep
 from service.errors import Conflict, NotFound, problem_responses
 from service.organisations import service as organisations_service
-from service.organisations.models import OrganisationKind
+from service.organisations.models import Organisation, OrganisationKind
 from service.regions import scope, service
 from service.regions.schemas import (
     Policy,
@@ -88,9 +89,7 @@ def link_partner(code: CodePath, organisation_id: uuid.UUID, org: Coordinator,
                  session: SessionDep) -> list[RegionPartner]:
     """Link a corporation or care provider to a region you run (idempotent); coordinators are linked by the operator."""
     scope.require_region(session=session, org=org, code=code)
-    partner = organisations_service.get_organisation(session=session, organisation_id=organisation_id)
-    if partner is None:
-        raise NotFound(f"no organisation {organisation_id}")
+    partner = _organisation(session, organisation_id)
     if partner.kind == OrganisationKind.coordinator.value:
         raise Conflict("another matching office is linked to a region by the operator "
                        "(doorstroom org regions --org ID --add CODE), not through the API")
@@ -104,8 +103,13 @@ def unlink_partner(code: CodePath, organisation_id: uuid.UUID, org: Coordinator,
                    session: SessionDep) -> list[RegionPartner]:
     """End a partner's link to a region you run; its existing registrations stay on the region's list."""
     scope.require_region(session=session, org=org, code=code)
+    partner = _organisation(session, organisation_id)
+    scope.unlink(session=session, by=org, organisation=partner, region_code=code)
+    return list_partners(code=code, org=org, session=session)
+
+
+def _organisation(session: Session, organisation_id: uuid.UUID) -> Organisation:
     partner = organisations_service.get_organisation(session=session, organisation_id=organisation_id)
     if partner is None:
         raise NotFound(f"no organisation {organisation_id}")
-    scope.unlink(session=session, by=org, organisation=partner, region_code=code)
-    return list_partners(code=code, org=org, session=session)
+    return partner

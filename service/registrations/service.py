@@ -339,14 +339,7 @@ def set_region(*, session: Session, org: Organisation, registration_id: uuid.UUI
                                         type="unknown_code")])
     if region == reg.region_code:
         raise Conflict(f"the registration is already on the list of region {region}")
-    previous = reg.region_code
-    reg.region_code = region
-    reg.version += 1
-    reg.updated_at = utcnow()
-    session.add(reg)
-    audit.record(session=session, organisation=org, action="move_region", entity_type=ENTITY, entity_id=reg.id,
-                 detail={"from": previous, "to": region, "reason": reason})
-    return reg
+    return _put_on_list(session=session, org=org, reg=reg, region=region, reason=reason)
 
 
 def unplaced(*, session: Session) -> list[Registration]:
@@ -365,12 +358,19 @@ def place(*, session: Session, registration_id: uuid.UUID, region: str, reason: 
                        "moves it (PUT /v1/registrations/{id}/region)")
     if session.get(Region, region) is None:
         raise NotFound(f"no region {region}")
+    return _put_on_list(session=session, org=None, reg=reg, region=region, reason=reason)
+
+
+def _put_on_list(*, session: Session, org: Organisation | None, reg: Registration, region: str,
+                 reason: str) -> Registration:
+    """Change the region whose list a registration is on (a new version), audited with the reason."""
+    previous = reg.region_code
     reg.region_code = region
     reg.version += 1
     reg.updated_at = utcnow()
     session.add(reg)
-    audit.record(session=session, organisation=None, action="move_region", entity_type=ENTITY, entity_id=reg.id,
-                 detail={"from": None, "to": region, "reason": reason})
+    audit.record(session=session, organisation=org, action="move_region", entity_type=ENTITY, entity_id=reg.id,
+                 detail={"from": previous, "to": region, "reason": reason})
     return reg
 
 
