@@ -52,19 +52,32 @@ async def _csrf_presented(
     return None
 
 
+def _dev_mode(request: Request) -> bool:
+    """Local development (`make run`): two-factor sign-in is offered, not forced."""
+    settings = getattr(request.app.state, "settings", None)
+    return bool(getattr(settings, "dev_mode", False))
+
+
 def _signed_in(request: Request, session: SessionDep, token: str, csrf: str | None) -> SignedIn:
-    signed = sessions_service.authenticate(session=session, token=token)
+    signed = sessions_service.authenticate(session=session, token=token,
+                                           enforce_two_factor=not _dev_mode(request))
     if signed is None:
         raise Unauthorised("the session has ended or is not valid; sign in again")
     if request.method not in SAFE_METHODS and not hmac.compare_digest(csrf or "", signed.csrf_token):
         raise Forbidden(f"the CSRF token is missing or wrong: send the session's token in {CSRF_HEADER}")
     ratelimit.hit(request, bucket="session", identity=token)
-    is_admin = signed.stage is SignInStage.signed_in and signed.person.role == PersonRole.admin.value
-    _remember(request, Principal(organisation=signed.organisation, person_id=signed.person.id, is_admin=is_admin))
+    remember(request, principal_of(signed))
     return signed
 
 
-def _remember(request: Request, principal: Principal) -> None:
+def principal_of(signed: SignedIn) -> Principal:
+    """The principal a signed-in person acts as: their organisation, in its kind; an admin only when fully in."""
+    is_admin = signed.stage is SignInStage.signed_in and signed.person.role == PersonRole.admin.value
+    return Principal(organisation=signed.organisation, person_id=signed.person.id, is_admin=is_admin)
+
+
+def remember(request: Request, principal: Principal) -> None:
+    """Keep who the request acts for, for the routes, the audit and the access log."""
     set_principal(principal)
     state = request.scope.setdefault("state", {})
     state["principal"] = principal
@@ -125,7 +138,7 @@ def current_principal(
     key, org = found
     ratelimit.hit(request, bucket="key", identity=str(key.id))
     principal = Principal(organisation=org, api_key_id=key.id)
-    _remember(request, principal)
+    remember(request, principal)
     return principal
 
 

@@ -30,6 +30,7 @@ from service.shortlists.routes import router as shortlists_router
 from service.stuck.routes import router as stuck_router
 from service.targets.routes import router as targets_router
 from service.validation import refuse_unstorable_query
+from service.web.routes import install as install_web
 from service.whatif.routes import router as whatif_router
 from service.workflow.audit_routes import router as audit_router
 from service.workflow.dwelling_routes import router as dwellings_router
@@ -139,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, responses=None if router is health_router else RATE_LIMITED_RESPONSES)
     install_error_handlers(app)
     contract.truthful(app)
+    # The screens: after the API's routes, and wrapping its error handlers (pages get pages, the API problem+json).
+    install_web(app)
     # Added innermost first: on the way in the request id comes first, then the address limit (before a body is
     # read), then the body limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,

@@ -112,7 +112,8 @@ def sign_in(request: Request, response: Response, session: SessionDep, data: Sig
     """
     try:
         signed = sessions.sign_in(session=session, email=data.email, password=data.password,
-                                  address=_address(request), user_agent=request.headers.get("user-agent"))
+                                  address=_address(request), user_agent=request.headers.get("user-agent"),
+                                  enforce_two_factor=not _settings(request).dev_mode)
     except ServiceError as exc:
         return _refused(exc)
     _set_cookie(request, response, signed.token)

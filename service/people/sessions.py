@@ -10,7 +10,7 @@ import hmac
 import math
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, func, select
@@ -43,11 +43,13 @@ class SignedIn:
     person: Person
     organisation: Organisation
     token: str
+    # False in local development only: two-factor sign-in is then offered but not forced (see Settings.dev_mode).
+    enforce_two_factor: bool = True
 
     @property
     def stage(self) -> SignInStage:
         """How far this session has come (only `signed_in` may act on the API)."""
-        return stage_of(self.person, self.organisation, self.web_session)
+        return stage_of(self.person, self.organisation, self.web_session, enforce_two_factor=self.enforce_two_factor)
 
     @property
     def csrf_token(self) -> str:
@@ -60,11 +62,12 @@ def csrf_token_for(token: str) -> str:
     return hmac.new(token.encode(), b"doorstroom-csrf", hashlib.sha256).hexdigest()
 
 
-def stage_of(person: Person, organisation: Organisation, web_session: PersonSession) -> SignInStage:
+def stage_of(person: Person, organisation: Organisation, web_session: PersonSession, *,
+             enforce_two_factor: bool = True) -> SignInStage:
     """Signed in, waiting for the second factor, or required to enrol TOTP first."""
     if person.totp_enabled_at is not None:
         return SignInStage.signed_in if web_session.second_factor_at else SignInStage.second_factor_required
-    if people_service.two_factor_required(organisation):
+    if enforce_two_factor and people_service.two_factor_required(organisation):
         return SignInStage.enrolment_required
     return SignInStage.signed_in
 
@@ -110,7 +113,8 @@ def _clear_failures(session: Session, account: str) -> None:
 # --- signing in ----------------------------------------------------------------------------------------------------
 
 
-def sign_in(*, session: Session, email: str, password: str, address: str, user_agent: str | None) -> SignedIn:
+def sign_in(*, session: Session, email: str, password: str, address: str, user_agent: str | None,
+            enforce_two_factor: bool = True) -> SignedIn:
     """Check e-mail and password and start a session (which may still need the second factor).
 
     The answer is the same for an unknown address, a wrong password and a deactivated person, and takes the same
@@ -135,7 +139,8 @@ def sign_in(*, session: Session, email: str, password: str, address: str, user_a
     if passwords.needs_rehash(person.password_hash):
         person.password_hash = passwords.hash_password(password)
         session.add(person)
-    signed = _start(session, person, organisation, address=address, user_agent=user_agent)
+    signed = _start(session, person, organisation, address=address, user_agent=user_agent,
+                    enforce_two_factor=enforce_two_factor)
     if signed.stage is SignInStage.signed_in:
         _clear_failures(session, account)
     audit.record(session=session, organisation=organisation, action="sign_in", entity_type=ENTITY,
@@ -145,7 +150,7 @@ def sign_in(*, session: Session, email: str, password: str, address: str, user_a
 
 
 def _start(session: Session, person: Person, organisation: Organisation, *, address: str,
-           user_agent: str | None) -> SignedIn:
+           user_agent: str | None, enforce_two_factor: bool) -> SignedIn:
     token = secrets.token_urlsafe(32)
     now = clock.now()
     web_session = PersonSession(person_id=person.id, token_hash=passwords.digest(token), created_at=now,
@@ -153,10 +158,11 @@ def _start(session: Session, person: Person, organisation: Organisation, *, addr
                                 user_agent=(user_agent or "")[:200] or None)
     session.add(web_session)
     session.flush()
-    return SignedIn(web_session=web_session, person=person, organisation=organisation, token=token)
+    return SignedIn(web_session=web_session, person=person, organisation=organisation, token=token,
+                    enforce_two_factor=enforce_two_factor)
 
 
-def authenticate(*, session: Session, token: str) -> SignedIn | None:
+def authenticate(*, session: Session, token: str, enforce_two_factor: bool = True) -> SignedIn | None:
     """The live session a cookie's token names, or None when it is unknown, revoked, idle, too old or its person
     is deactivated. Touches `last_seen_at` (at most once a minute)."""
     found = session.exec(select(PersonSession, Person, Organisation)
@@ -174,7 +180,8 @@ def authenticate(*, session: Session, token: str) -> SignedIn | None:
         web_session.last_seen_at = now
         session.add(web_session)
         session.flush()
-    return SignedIn(web_session=web_session, person=person, organisation=organisation, token=token)
+    return SignedIn(web_session=web_session, person=person, organisation=organisation, token=token,
+                    enforce_two_factor=enforce_two_factor)
 
 
 def complete_second_factor(*, session: Session, signed: SignedIn, how: str) -> SignedIn:
@@ -189,7 +196,7 @@ def complete_second_factor(*, session: Session, signed: SignedIn, how: str) -> S
     audit.record(session=session, organisation=signed.organisation, action="second_factor", entity_type=ENTITY,
                  entity_id=signed.person.id, person_id=signed.person.id,
                  detail={"how": how, "session_id": str(web_session.id)})
-    return SignedIn(web_session=web_session, person=signed.person, organisation=signed.organisation, token=token)
+    return replace(signed, web_session=web_session, token=token)
 
 
 def second_factor_failed(*, session: Session, signed: SignedIn, address: str, how: str) -> None:

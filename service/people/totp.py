@@ -43,6 +43,16 @@ def begin_enrolment(*, session: Session, person: Person, organisation: Organisat
     session.flush()
     audit.record(session=session, organisation=organisation, action="totp_enrolment_started", entity_type=ENTITY,
                  entity_id=person.id, person_id=person.id)
+    return _enrolment(person, secret)
+
+
+def pending_enrolment(*, person: Person) -> Enrolment:
+    """The enrolment still waiting for its first code (shown again after a wrong code)."""
+    assert person.totp_pending_secret is not None
+    return _enrolment(person, person.totp_pending_secret)
+
+
+def _enrolment(person: Person, secret: str) -> Enrolment:
     uri = pyotp.TOTP(secret, interval=STEP_SECONDS).provisioning_uri(name=person.email, issuer_name=ISSUER)
     qr_svg = segno.make_qr(uri, error="m").svg_inline(scale=4, title="TOTP enrolment")
     return Enrolment(secret=secret, otpauth_uri=uri, qr_svg=qr_svg)

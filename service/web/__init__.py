@@ -1,0 +1,1 @@
+"""The screens of the web application (server-rendered, Jinja2 + htmx, on the NL Design System)."""

@@ -1,0 +1,9 @@
+"""The coordinator's screens, one module per screen, under one router."""
+
+from fastapi import APIRouter
+
+from service.web.coordinator import worklist
+
+router = APIRouter(include_in_schema=False)
+for screen in (worklist,):
+    router.include_router(screen.router)

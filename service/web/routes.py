@@ -1,0 +1,20 @@
+"""The web application's routes: the sign-in and account pages, each role's screens, and the static files."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from service.web import auth, errors
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    """Serve the screens from `app` (after the API's routes and error handlers are in place)."""
+    from service.web.coordinator import routes as coordinator
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (auth.router, coordinator.router):
+        app.include_router(router)
+    errors.install(app)
