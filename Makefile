@@ -7,7 +7,7 @@ DEMO_DB ?= doorstroom-demo.db
 PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint openapi bench bench-offer clean
+.PHONY: install run test lint openapi bench bench-offer assets messages screens clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,18 @@ bench: install
 
 bench-offer: install  ## one offer through the HTTP stack at 20,000 registrations on SQLite (see README for PostgreSQL)
 	$(BIN)/python -m bench.service_offer --registrations 20000
+
+assets:  ## refresh the vendored NL Design System CSS, htmx and axe-core from the npm registry (checks their SHA-256)
+	$(BIN)/python tools/vendor_assets.py
+
+messages: install  ## refresh the screens' message catalogues (service/web/locale) from the code and templates
+	$(BIN)/python tools/messages.py
+
+screens: install  ## refresh the README's screenshots from the browser tests (SQLite)
+	$(BIN)/pytest tests/browser -k sqlite -q
+	mkdir -p docs/screens
+	cp tests/browser/screenshots/werkvoorraad.png tests/browser/screenshots/voordracht.png \
+	   tests/browser/screenshots/monitor.png docs/screens/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DEMO_DB)* demo-keys.json test-results.xml

@@ -8,6 +8,7 @@ that the throttle counts is committed.
 
 import uuid
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -48,7 +49,8 @@ def _home(signed: SignedIn) -> str:
 def _after_step(page: Page, signed: SignedIn, next_path: str | None) -> RedirectResponse:
     """Where a sign-in step leads: the next step, else where the person was going, else their home page."""
     if signed.stage is SignInStage.second_factor_required:
-        location = "/inloggen/tweede-stap"
+        target = _safe_next(next_path)
+        location = "/inloggen/tweede-stap" + (f"?volgende={quote(target)}" if target else "")
     elif signed.stage is SignInStage.enrolment_required:
         location = "/account/tweestapsverificatie"
     else:
@@ -124,57 +126,60 @@ def _pending_second_factor(page: Page) -> SignedIn | None:
 
 
 @router.get("/inloggen/tweede-stap", response_class=HTMLResponse)
-def second_factor_form(page: Visitor) -> Response:
+def second_factor_form(page: Visitor, volgende: str | None = None) -> Response:
     """The six-digit code from the authenticator app."""
     if _pending_second_factor(page) is None:
         return page.redirect("/")
-    return page.render("auth/second_factor.html", errors=[], recovery=False)
+    return page.render("auth/second_factor.html", errors=[], recovery=False, next_path=_safe_next(volgende) or "")
 
 
 @router.get("/inloggen/herstelcode", response_class=HTMLResponse)
-def recovery_form(page: Visitor) -> Response:
+def recovery_form(page: Visitor, volgende: str | None = None) -> Response:
     """One of the recovery codes, when the app is not at hand."""
     if _pending_second_factor(page) is None:
         return page.redirect("/")
-    return page.render("auth/second_factor.html", errors=[], recovery=True)
+    return page.render("auth/second_factor.html", errors=[], recovery=True, next_path=_safe_next(volgende) or "")
 
 
-def _second_factor(page: Page, code: str, *, recovery: bool) -> Response:
+def _second_factor(page: Page, code: str, next_path: str, *, recovery: bool) -> Response:
     _ = page._
     signed = _pending_second_factor(page)
     if signed is None:
         return page.redirect("/")
-    field = "code"
+
+    def again(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        return page.render("auth/second_factor.html", status_code=status, recovery=recovery, headers=headers,
+                           next_path=_safe_next(next_path) or "", errors=[("code", message)])
+
     if not code.strip():
-        return page.render("auth/second_factor.html", status_code=422, recovery=recovery,
-                           errors=[(field, _("Vul de code in."))])
+        return again(422, _("Vul de code in."))
     try:
         sessions.check_throttle(session=page.session, account=sessions.account_of(signed.person.email),
                                 address=_address(page))
     except ServiceError as exc:
-        return page.render("auth/second_factor.html", status_code=429, recovery=recovery, headers=exc.headers,
-                           errors=[(field, _("Te veel mislukte pogingen. Probeer het over een kwartier opnieuw."))])
+        return again(429, _("Te veel mislukte pogingen. Probeer het over een kwartier opnieuw."), exc.headers)
     how = "recovery_code" if recovery else "totp"
     ok = (totp.use_recovery_code(session=page.session, person=signed.person, code=code) if recovery
           else totp.verify(session=page.session, person=signed.person, code=code))
     if not ok:
         sessions.second_factor_failed(session=page.session, signed=signed, address=_address(page), how=how)
-        return page.render("auth/second_factor.html", status_code=401, recovery=recovery,
-                           errors=[(field, _("De code klopt niet of is al gebruikt."))])
+        return again(401, _("De code klopt niet of is al gebruikt."))
     done = sessions.complete_second_factor(session=page.session, signed=signed, how=how)
-    return _after_step(page, done, None)
+    return _after_step(page, done, next_path)
 
 
 @router.post("/inloggen/tweede-stap", response_class=HTMLResponse)
-def give_second_factor(page: Visitor, code: Annotated[str, Form()] = "") -> Response:
+def give_second_factor(page: Visitor, code: Annotated[str, Form()] = "",
+                       volgende: Annotated[str, Form()] = "") -> Response:
     """Check the TOTP code (each code works once)."""
-    return _second_factor(page, code, recovery=False)
+    return _second_factor(page, code, volgende, recovery=False)
 
 
 @router.post("/inloggen/herstelcode", response_class=HTMLResponse)
-def use_recovery_code(page: Visitor, code: Annotated[str, Form()] = "") -> Response:
+def use_recovery_code(page: Visitor, code: Annotated[str, Form()] = "",
+                      volgende: Annotated[str, Form()] = "") -> Response:
     """Check a recovery code (each works once)."""
-    return _second_factor(page, code, recovery=True)
+    return _second_factor(page, code, volgende, recovery=True)
 
 
 # --- TOTP enrolment ------------------------------------------------------------------------------------------------

@@ -99,12 +99,13 @@ class Page:
         return navigation_for(OrganisationKind(self.organisation.kind), is_admin=self.is_admin,
                               path=self.request.url.path, _=self._)
 
-    def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    def render(self, template: str, status_code: int = 200, headers: dict[str, str] | None = None,
+               **context: Any) -> HTMLResponse:
         """`template` in the base layout, with the person, organisation, navigation and CSRF token."""
         response = render(self.request, template, {
             "page": self, "signed": self.signed, "nav": self.navigation(), "csrf_token": self.csrf_token,
             "dev_mode": self.settings.dev_mode, "now": utcnow(), **context,
-        }, language=self.language, status_code=status_code)
+        }, language=self.language, status_code=status_code, headers=headers)
         if self.signed is None:
             self._set_form_cookie(response)
         return response
