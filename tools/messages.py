@@ -20,22 +20,37 @@ LOCALE = WEB / "locale"
 HEADER_DATE = datetime(2026, 12, 1, tzinfo=UTC)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
-# area -> (Python sources, template folders); the shared area is everything not in another one.
-AREAS = {
-    "coordinator": ([WEB / "coordinator"], [WEB / "templates" / "coordinator"]),
-    "provider": ([WEB / "provider"], [WEB / "templates" / "provider"]),
-    "corporation": ([WEB / "corporation"], [WEB / "templates" / "corporation"]),
-}
+ROLES = ("coordinator", "provider", "corporation")
+
+
+def _screen_areas() -> dict[str, list[Path]]:
+    """One area per screen: `service/web/<role>/<screen>.py` with `templates/<role>/<screen>.html`,
+    `<screen>_*.html` and `<screen>/`, so that screens built side by side never edit the same catalogue file."""
+    areas: dict[str, list[Path]] = {}
+    for role in ROLES:
+        for module in sorted((WEB / role).glob("*.py")) if (WEB / role).exists() else []:
+            if module.stem in ("__init__", "routes"):
+                continue
+            templates = WEB / "templates" / role
+            files = [module, *sorted(templates.glob(f"{module.stem}.html")),
+                     *sorted(templates.glob(f"{module.stem}_*.html")),
+                     *sorted((templates / module.stem).rglob("*.html"))]
+            areas[f"{role}-{module.stem}"] = files
+    return areas
+
+
+AREAS = _screen_areas()
 
 
 def _files(area: str) -> list[tuple[str, Path]]:
+    """The sources of an area; the shared area is every file no screen claims."""
     if area != "shared":
-        sources, templates = AREAS[area]
-        return ([("python", p) for d in sources if d.exists() for p in sorted(d.rglob("*.py"))]
-                + [("jinja2", p) for d in templates if d.exists() for p in sorted(d.rglob("*.html"))])
-    claimed = {p for a in AREAS for _kind, p in _files(a)}
-    return ([("python", p) for p in sorted(WEB.rglob("*.py")) if p not in claimed]
-            + [("jinja2", p) for p in sorted((WEB / "templates").rglob("*.html")) if p not in claimed])
+        files = AREAS[area]
+    else:
+        claimed = {p for files in AREAS.values() for p in files}
+        files = [p for p in [*sorted(WEB.rglob("*.py")), *sorted((WEB / "templates").rglob("*.html"))]
+                 if p not in claimed]
+    return [("python" if p.suffix == ".py" else "jinja2", p) for p in files]
 
 
 def extract(area: str) -> Catalog:
