@@ -74,6 +74,12 @@ def serve(
     from service.logging import configure_logging
 
     settings = _settings()
+    reasons = [] if settings.dev_mode else settings.insecure_reasons()
+    if reasons:
+        for reason in reasons:
+            typer.echo(f"error: insecure settings outside development: {reason}", err=True)
+        typer.echo("(DOORSTROOM_DEV_MODE=1 is for a developer's own machine only)", err=True)
+        raise typer.Exit(2)
     if workers > 1 and settings.is_sqlite:
         # Several processes would each hold the SQLite file and queue on its one write lock; the periodic tick's
         # cross-process lock exists only on PostgreSQL.

@@ -125,6 +125,21 @@ class Settings(BaseSettings):
         return {"key": self.rate_limit_per_key, "session": self.rate_limit_per_session,
                 "address": self.rate_limit_per_address}[bucket]
 
+    def insecure_reasons(self) -> list[str]:
+        """What makes these settings unfit for real clients' data (`doorstroom serve` refuses them outside
+        development): people would sign in over plain http, or sign-in and the API would go unthrottled."""
+        reasons = []
+        url = urlsplit(self.public_url)
+        local = (url.hostname or "") in {"localhost", "127.0.0.1", "::1"}
+        if url.scheme != "https" and not local:
+            reasons.append("DOORSTROOM_PUBLIC_URL must start with https:// (the session cookie is sent over https "
+                           "only)")
+        off = [bucket for bucket in ("key", "session", "address") if self.rate_limit(bucket) == RATE_LIMIT_OFF]
+        if off:
+            reasons.append(f"rate limits are off for {', '.join(off)}: set DOORSTROOM_RATE_LIMIT_* (they also "
+                           "throttle guessing of passwords and keys)")
+        return reasons
+
     @property
     def is_sqlite(self) -> bool:
         """True when the embedded SQLite database is used."""

@@ -28,7 +28,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from service import config
 from service.cli import app as cli
+from service.config import Settings
 from service.db import make_engine
 from service.organisations.models import OrganisationKind
 from service.organisations.service import create_organisation
@@ -266,3 +268,23 @@ def test_serve_with_two_workers_shares_one_tick_on_postgresql_and_is_refused_on_
     problems = [line for line in lines if line["level"] in {"warning", "error", "critical"}
                 or "Traceback" in line["msg"] or "Error" in line["msg"] or line["msg"] == "tick failed"]
     assert not problems, problems
+
+
+@pytest.mark.parametrize(("env", "said"), [
+    ({"DOORSTROOM_PUBLIC_URL": "http://doorstroom.example.nl"}, "must start with https://"),
+    ({"DOORSTROOM_RATE_LIMIT_ENABLED": "false"}, "rate limits are off for key, session, address"),
+    ({"DOORSTROOM_RATE_LIMIT_PER_SESSION": "off"}, "rate limits are off for session"),
+])
+def test_serve_refuses_insecure_settings_outside_development(cli_env, monkeypatch, env, said):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config.get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 2
+    assert "insecure settings outside development" in result.output and said in result.output
+
+
+def test_development_may_use_plain_http_for_a_local_address_only():
+    assert Settings(public_url="http://127.0.0.1:8000").insecure_reasons() == []
+    assert Settings(public_url="https://doorstroom.example.nl").insecure_reasons() == []
+    assert Settings(public_url="http://doorstroom.example.nl").insecure_reasons()
