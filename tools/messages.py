@@ -1,9 +1,9 @@
 """Refresh the message catalogues from the code and templates (`make messages`).
 
 Each area of the web application has its own catalogue file per language, so areas never edit the same file:
-`service/web/locale/<language>/LC_MESSAGES/<area>.po`. Dutch is the source language: its catalogue repeats the
-messages; the English one keeps the translations already made and lists new messages with an empty msgstr, which
-`tests/web/test_catalogues.py` refuses until someone translates them.
+`service/web/locale/<language>/LC_MESSAGES/<area>.po`, `<area>` being `<role>-<screen>` or `base`. Dutch is the
+source language: its catalogue repeats the messages; the English one keeps the translations already made and lists
+new messages with an empty msgstr, which `tests/web/test_catalogues.py` refuses until someone translates them.
 """
 
 import sys
@@ -20,7 +20,8 @@ LOCALE = WEB / "locale"
 HEADER_DATE = datetime(2026, 12, 1, tzinfo=UTC)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
-ROLES = ("coordinator", "provider", "corporation")
+# The screens of each role, and `shared/` for screens every role has (Meldingen, Mensen en sleutels).
+ROLES = ("coordinator", "provider", "corporation", "shared")
 
 
 def _screen_areas() -> dict[str, list[Path]]:
@@ -43,8 +44,8 @@ AREAS = _screen_areas()
 
 
 def _files(area: str) -> list[tuple[str, Path]]:
-    """The sources of an area; the shared area is every file no screen claims."""
-    if area != "shared":
+    """The sources of an area; the `base` area is every file no screen claims (layout, sign-in, errors)."""
+    if area != "base":
         files = AREAS[area]
     else:
         claimed = {p for files in AREAS.values() for p in files}
@@ -91,7 +92,7 @@ def refresh(area: str, language: str, source: Catalog) -> Path:
 
 
 def main() -> int:
-    for area in ("shared", *AREAS):
+    for area in ("base", *AREAS):
         source = extract(area)
         if not len(source):
             continue

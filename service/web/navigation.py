@@ -24,20 +24,26 @@ _SECTIONS: dict[OrganisationKind, tuple[tuple[str, str, bool], ...]] = {
         (N_("Monitor"), "/monitor", False),
         (N_("Matchingsronde"), "/matchingsronde", False),
         (N_("Regio en beleid"), "/regio", False),
+        (N_("Meldingen"), "/meldingen", False),
         (N_("Mensen en sleutels"), "/mensen", True),
     ),
     OrganisationKind.care_provider: (
-        (N_("Start"), "/start", False),
+        (N_("Mijn cliënten"), "/clienten", False),
+        (N_("Aanmelden"), "/aanmelden", False),
+        (N_("Meldingen"), "/meldingen", False),
         (N_("Mensen en sleutels"), "/mensen", True),
     ),
     OrganisationKind.corporation: (
-        (N_("Start"), "/start", False),
+        (N_("Mijn woningen"), "/woningen", False),
+        (N_("Woning aanbieden"), "/woning-aanbieden", False),
+        (N_("Monitor"), "/mijn-monitor", False),
+        (N_("Meldingen"), "/meldingen", False),
         (N_("Mensen en sleutels"), "/mensen", True),
     ),
 }
 
-HOME = {OrganisationKind.coordinator: "/werkvoorraad", OrganisationKind.care_provider: "/start",
-        OrganisationKind.corporation: "/start"}
+HOME = {OrganisationKind.coordinator: "/werkvoorraad", OrganisationKind.care_provider: "/clienten",
+        OrganisationKind.corporation: "/woningen"}
 
 
 def navigation_for(kind: OrganisationKind, *, is_admin: bool, path: str, _: Gettext) -> list[NavItem]:

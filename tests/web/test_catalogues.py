@@ -11,7 +11,7 @@ from tools import messages
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("area", ["shared", *messages.AREAS])
+@pytest.mark.parametrize("area", ["base", *messages.AREAS])
 def test_the_catalogues_hold_every_message_of_the_code_and_templates(area):
     source = {m.id for m in messages.extract(area) if m.id}
     for language in i18n.LANGUAGES:

@@ -42,7 +42,7 @@ def test_the_sign_in_form_is_refused_without_its_token_and_accepted_with_it(app,
     assert refused.status_code == 403 and "Geen toegang" in refused.text
     token = _csrf(client.get("/inloggen", headers=HTML).text)
     accepted = client.post("/inloggen", data={**form, "csrf_token": token}, headers=HTML, follow_redirects=False)
-    assert accepted.status_code == 303 and accepted.headers["location"] == "/start"
+    assert accepted.status_code == 303 and accepted.headers["location"] == "/woningen"
 
 
 def test_a_wrong_password_renders_the_form_again_and_counts_for_the_throttle(app, session, make_org):
@@ -72,7 +72,7 @@ def test_the_sign_in_page_never_sends_a_person_to_another_site(app, session, mak
     answer = client.post("/inloggen", data={"email": person.email, "wachtwoord": "a long enough password 1",
                                             "csrf_token": token, "volgende": "//evil.example/x"},
                          headers=HTML, follow_redirects=False)
-    assert answer.headers["location"] == "/start"
+    assert answer.headers["location"] == "/woningen"
 
 
 def test_unknown_paths_answer_a_page_to_browsers_and_problem_json_to_machines(app):
