@@ -134,7 +134,8 @@ class Settings(BaseSettings):
         if url.scheme != "https" and not local:
             reasons.append("DOORSTROOM_PUBLIC_URL must start with https:// (the session cookie is sent over https "
                            "only)")
-        off = [bucket for bucket in ("key", "session", "address") if self.rate_limit(bucket) == RATE_LIMIT_OFF]
+        buckets: tuple[Literal["key", "session", "address"], ...] = ("key", "session", "address")
+        off = [bucket for bucket in buckets if self.rate_limit(bucket) == RATE_LIMIT_OFF]
         if off:
             reasons.append(f"rate limits are off for {', '.join(off)}: set DOORSTROOM_RATE_LIMIT_* (they also "
                            "throttle guessing of passwords and keys)")

@@ -98,6 +98,7 @@ class InvalidFields(ServiceError):
 
     def __init__(self, errors: list[FieldError]) -> None:
         super().__init__("the request has invalid fields", errors=errors)
+        self.errors = errors
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:

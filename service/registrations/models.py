@@ -96,3 +96,23 @@ class Registration(SQLModel, table=True):
     # set at commit, never by hand.
     match_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, index=True, server_default="0"))
     match_digest: str | None = Field(default=None, sa_column=Column(String(64)))
+
+
+class RegistrationDraft(SQLModel, table=True):
+    """A registration form being filled in with the client, kept as typed (strings, unvalidated) until submitted.
+
+    Drafts are never matched: they are not registrations. Submitting validates the form, registers the client and
+    deletes the draft. They hold special-category data as much as a registration does: every read is audited.
+    """
+
+    __tablename__ = "registration_draft"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    care_provider_id: uuid.UUID = Field(foreign_key="organisation.id", nullable=False, index=True)
+    # The form's values as the person typed them (field name -> text), so nothing typed is lost.
+    values: dict[str, Any] = Field(sa_column=Column(JSONVariant, nullable=False))
+    # A short label for the provider's list of drafts: the client reference typed so far (pseudonymous).
+    label: str | None = Field(default=None, sa_column=Column(String(64)))
+    version: int = Field(default=1, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -394,3 +394,13 @@ def set_waiting_since(
     audit.record(session=session, organisation=org, action="set_waiting_since", entity_type=ENTITY, entity_id=reg.id,
                  detail={"from": previous.isoformat(), "to": waiting_since.isoformat(), "reason": reason})
     return reg
+
+
+def count_by_status(*, session: Session, org: Organisation) -> dict[RegistrationStatus, int]:
+    """How many of a care provider's registrations are in each status (counts only: no one's data)."""
+    rows = session.exec(select(Registration.status, func.count()).where(Registration.care_provider_id == org.id)
+                        .group_by(col(Registration.status))).all()
+    counts = dict.fromkeys(RegistrationStatus, 0)
+    for status, n in rows:
+        counts[RegistrationStatus(status)] = n
+    return counts

@@ -4,13 +4,14 @@ Templates are autoescaped. Messages go through `_()` (Dutch source text, `%(name
 extractor finds them (`make messages`).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from service.web import formatting, i18n
@@ -31,6 +32,22 @@ environment = Environment(
 
 
 Gettext = Callable[..., str]
+
+
+@pass_context
+def _translated(context: Context, items: Iterable[tuple[Any, str]]) -> list[tuple[str, str]]:
+    """`(code, N_("label"))` pairs as `(code, label in the page's language)`, for selects and radios."""
+    _ = context["_"]
+    return [(str(code), _(label)) for code, label in items]
+
+
+def _pairs(values: Iterable[Any]) -> list[tuple[str, str]]:
+    """Each value as its own label (codes that need no translation, such as U16)."""
+    return [(str(v), str(v)) for v in values]
+
+
+environment.filters["translated"] = _translated
+environment.filters["pairs"] = _pairs
 
 
 def gettext_for(language: str) -> Gettext:

@@ -1,0 +1,1 @@
+"""The care provider's screens: the registration form (Aanmelden) and Mijn cliënten."""
