@@ -168,3 +168,25 @@ def test_a_corporation_person_does_not_see_the_coordinators_screens(page, office
     response = page.goto("/werkvoorraad")
     assert response.status == 404
     assert page.get_by_role("heading", level=1).inner_text() == "Niet gevonden"
+
+
+def test_the_api_documentation_renders_without_internet(browser, live_server):
+    offline = browser.new_context(base_url=live_server.url)  # the pages' own CSP applies
+    outside: list[str] = []
+
+    def only_this_service(route):  # every request to another host fails, as on an office network without internet
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    offline.route("**/*", only_this_service)
+    tab = offline.new_page()
+    tab.goto("/docs")
+    tab.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+    assert tab.locator(".swagger-ui .opblock").count() > 50
+    tab.goto("/redoc")
+    tab.wait_for_selector("redoc-wrap, .redoc-wrap, [role=navigation]", timeout=20_000)
+    assert not outside, outside
+    offline.close()
