@@ -17,6 +17,7 @@ from service.regions.schemas import (
     PolicyVersionPublic,
     RegionCode,
     RegionPartner,
+    RegionPatch,
     RegionPublic,
     RegionPut,
     VulnerabilityUploadReport,
@@ -35,8 +36,23 @@ def _public(view: service.RegionView) -> RegionPublic:
 @router.put("/v1/regions/{code}", response_model=RegionPublic,
             responses=problem_responses(400, 401, 403, 409, 422))
 def put_region(code: CodePath, data: RegionPut, org: Coordinator, session: SessionDep) -> RegionPublic:
-    """Create or change a region; a changed policy becomes a new policy version (coordinator)."""
+    """Create a region, or replace it whole (coordinator): its name, ALL its municipalities and its WHOLE policy.
+
+    A policy field left out of the document is reset to its default and a municipality left out leaves the region.
+    To change some fields or add and remove municipalities, use PATCH. A changed policy becomes a new version.
+    """
     return _public(service.put_region(session=session, org=org, code=code, data=data))
+
+
+@router.patch("/v1/regions/{code}", response_model=RegionPublic,
+              responses=problem_responses(400, 401, 403, 404, 409, 422))
+def patch_region(code: CodePath, data: RegionPatch, org: Coordinator, session: SessionDep) -> RegionPublic:
+    """Change named policy fields, the name, or add and remove municipalities; the rest stays (coordinator).
+
+    A changed policy becomes a new policy version. A region keeps at least one municipality; a municipality of
+    another region answers 409.
+    """
+    return _public(service.patch_region(session=session, org=org, code=code, data=data))
 
 
 @router.get("/v1/regions", response_model=list[RegionPublic], responses=problem_responses(401))

@@ -2,9 +2,9 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, create_model, field_validator
 
 from service.fields import MunicipalityCode, StrictInput
 
@@ -68,6 +68,28 @@ class RegionPut(StrictInput):
         "municipality_codes": ["GM0344", "GM0356", "GM0355"],
         "policy": {"min_tie_years": 3, "weight_waiting_per_day": 1, "ready_date_slack_days": 14,
                    "max_high_support_per_neighbourhood": 2},
+    }]}}
+
+
+# Every policy field, optional: a PATCH names only the fields it changes (the merged policy is validated whole).
+PolicyChanges = create_model(
+    "PolicyChanges", __base__=StrictInput, __doc__="The policy fields to change; fields left out keep their value.",
+    **{name: (Optional[field.annotation], Field(default=None, description=field.description))  # noqa: UP045
+       for name, field in Policy.model_fields.items()})  # type: ignore[call-overload]
+
+
+class RegionPatch(StrictInput):
+    """A change to a region: its name, named policy fields, municipalities added or removed. What it does not name
+    stays as it is; a changed policy becomes a new policy version."""
+
+    name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    policy: PolicyChanges | None = None  # type: ignore[valid-type]
+    add_municipalities: Annotated[list[MunicipalityCode], Field(max_length=100)] = []
+    remove_municipalities: Annotated[list[MunicipalityCode], Field(max_length=100)] = []
+
+    model_config = {"json_schema_extra": {"examples": [{
+        "policy": {"min_tie_years": 2, "max_high_support_per_neighbourhood": 3},
+        "add_municipalities": ["GM0353"],
     }]}}
 
 

@@ -3,18 +3,20 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import tuple_
 from sqlmodel import Session, col, delete, select
 
 from service.audit import service as audit
 from service.csvinput import csv_records
-from service.errors import Conflict, FieldError, InvalidFields, NotFound
+from service.errors import Conflict, FieldError, InvalidFields, NotFound, field_errors
 from service.municipalities import service as municipalities
 from service.organisations.models import Organisation
 from service.regions import scope
 from service.regions.models import NeighbourhoodScore, Region, RegionMunicipality, RegionPolicyVersion
-from service.regions.schemas import Policy, RegionPut
+from service.regions.schemas import Policy, RegionPatch, RegionPut
 from service.sqltypes import utcnow
 
 ENTITY = "region"
@@ -72,6 +74,37 @@ def put_region(*, session: Session, org: Organisation, code: str, data: RegionPu
                  detail={"code": code, "policy_version": region.policy_version,
                          "municipalities": len(data.municipality_codes)})
     return RegionView(region=region, municipality_codes=sorted(data.municipality_codes), policy=data.policy)
+
+
+def patch_region(*, session: Session, org: Organisation, code: str, data: RegionPatch) -> RegionView:
+    """Change what `data` names and keep the rest: the merged region goes through `put_region` (a changed policy
+    becomes a new version)."""
+    scope.require_region(session=session, org=org, code=code)
+    region = session.exec(select(Region).where(Region.code == code).with_for_update()).first()
+    if region is None:
+        raise NotFound(f"no region {code}")
+    current = _view(session=session, region=region)
+    members = list(current.municipality_codes)
+    errors = [FieldError(field=f"remove_municipalities.{i}", message=f"{c} is not in region {code}",
+                         type="not_a_member") for i, c in enumerate(data.remove_municipalities) if c not in members]
+    errors += [FieldError(field=f"add_municipalities.{i}", message=f"{c} is already in region {code}",
+                          type="already_a_member") for i, c in enumerate(data.add_municipalities) if c in members]
+    if errors:
+        raise InvalidFields(errors)
+    members = [m for m in members if m not in data.remove_municipalities] + list(data.add_municipalities)
+    if not members:
+        raise InvalidFields([FieldError(field="remove_municipalities", type="too_short",
+                                        message="a region keeps at least one municipality")])
+    # Only the fields sent: a field sent as null (no cap) is a change, a field left out is not.
+    changes: dict[str, Any] = (data.policy.model_dump(include=data.policy.model_fields_set)
+                               if data.policy is not None else {})
+    try:
+        policy = Policy.model_validate({**current.policy.model_dump(), **changes})
+    except ValidationError as exc:
+        raise InvalidFields([e.model_copy(update={"field": f"policy.{e.field}"})
+                             for e in field_errors(exc.errors())]) from None
+    merged = RegionPut(name=data.name or current.region.name, municipality_codes=members, policy=policy)
+    return put_region(session=session, org=org, code=code, data=merged)
 
 
 def _policy_version(*, session: Session, code: str, version: int) -> RegionPolicyVersion | None:

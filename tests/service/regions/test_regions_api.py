@@ -309,3 +309,61 @@ def test_a_neighbourhood_of_an_unknown_municipality_is_rejected_by_line(client_f
     assert response.json()["stored"] == 1
     assert response.json()["rejected"] == [{"line": 2, "reason": "municipality GM9999 of BU99990101 does not exist"}]
     assert vulnerability_scores(session=session) == {"BU03440302": 72}
+
+
+# --- PATCH: change what is named, keep the rest -------------------------------------------------------------------
+
+
+def test_patch_changes_the_named_policy_fields_and_keeps_every_other_field_and_the_municipalities(client_for):
+    coordinator = client_for("coordinator")
+    before = _put(coordinator, "U16", _region(policy={"min_tie_years": 3, "max_high_support_per_neighbourhood": 2,
+                                                      "weight_urgency": 500}))
+    response = coordinator.patch(f"{REGIONS}/U16", json={"policy": {"min_tie_years": 1}})
+    assert response.status_code == 200, response.text
+    after = response.json()
+    assert after["policy"] == {**before["policy"], "min_tie_years": 1}
+    assert after["municipality_codes"] == before["municipality_codes"] and after["name"] == before["name"]
+    assert after["policy_version"] == before["policy_version"] + 1
+    versions = _get(coordinator, f"{REGIONS}/U16/policies")
+    assert [v["version"] for v in versions][:2] == [after["policy_version"], before["policy_version"]]
+
+
+def test_patch_sets_a_field_to_null_only_when_it_is_sent_as_null(client_for):
+    coordinator = client_for("coordinator")
+    _put(coordinator, "U16", _region(policy={"max_high_support_per_neighbourhood": 2}))
+    kept = coordinator.patch(f"{REGIONS}/U16", json={"policy": {"weight_urgency": 400}}).json()
+    assert kept["policy"]["max_high_support_per_neighbourhood"] == 2
+    cleared = coordinator.patch(f"{REGIONS}/U16", json={"policy": {"max_high_support_per_neighbourhood": None}})
+    assert cleared.json()["policy"]["max_high_support_per_neighbourhood"] is None
+
+
+def test_patch_adds_and_removes_municipalities_and_an_unchanged_policy_keeps_its_version(client_for):
+    coordinator = client_for("coordinator")
+    before = _put(coordinator, "U16", _region())
+    after = coordinator.patch(f"{REGIONS}/U16", json={"add_municipalities": [ZEIST],
+                                                      "remove_municipalities": [NIEUWEGEIN]}).json()
+    assert sorted(after["municipality_codes"]) == sorted([UTRECHT, ZEIST])
+    assert after["policy_version"] == before["policy_version"] and after["policy"] == before["policy"]
+
+
+def test_patch_refuses_what_would_break_the_region_naming_each_field(client_for):
+    coordinator = client_for("coordinator")
+    _put(coordinator, "U16", _region())
+    bad = coordinator.patch(f"{REGIONS}/U16", json={"policy": {"min_tie_years": 99, "weight_urgency": -1},
+                                                    "remove_municipalities": [DORDRECHT]})
+    assert bad.status_code == 422
+    assert set(field_errors(bad)) == {"remove_municipalities.0"}
+    bad = coordinator.patch(f"{REGIONS}/U16", json={"policy": {"min_tie_years": 99, "weight_urgency": -1}})
+    assert bad.status_code == 422 and set(field_errors(bad)) == {"policy.min_tie_years", "policy.weight_urgency"}
+    emptied = coordinator.patch(f"{REGIONS}/U16", json={"remove_municipalities": [UTRECHT, NIEUWEGEIN]})
+    assert emptied.status_code == 422 and set(field_errors(emptied)) == {"remove_municipalities"}
+    unknown = coordinator.patch(f"{REGIONS}/U16", json={"policy": {"no_such_field": 1}})
+    assert unknown.status_code == 422 and set(field_errors(unknown)) == {"policy.no_such_field"}
+    assert coordinator.get(f"{REGIONS}/U16").json()["policy"]["min_tie_years"] == 3  # nothing was written
+
+
+def test_patch_of_another_offices_region_answers_404_and_partners_may_not_patch(client_for):
+    mine, other = client_for("coordinator"), client_for("coordinator")
+    _put(other, "U16", _region())
+    assert mine.patch(f"{REGIONS}/U16", json={"name": "x"}).status_code == 404
+    assert client_for("corporation").patch(f"{REGIONS}/U16", json={"name": "x"}).status_code == 403
