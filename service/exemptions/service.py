@@ -130,3 +130,19 @@ def matcher_exemptions(*, session: Session, registration_ids: Iterable[uuid.UUID
         if exemption.kind == ExemptionKind.urgency:
             urgent.add(exemption.registration_id)
     return {rid: MatcherExemptions(exempt_rules=frozenset(codes), urgent=rid in urgent) for rid, codes in rules.items()}
+
+
+def active_exemptions(*, session: Session, registration_ids: Iterable[uuid.UUID],
+                      today: date) -> dict[uuid.UUID, list[Exemption]]:
+    """The active exemptions of these registrations, newest first, in one query (the caller audits the read)."""
+    wanted = sorted(set(registration_ids))
+    if not wanted:
+        return {}
+    rows = session.exec(select(Exemption).where(col(Exemption.registration_id).in_(wanted),
+                                                col(Exemption.revoked_at).is_(None),
+                                                col(Exemption.valid_until) >= today)
+                        .order_by(col(Exemption.granted_at).desc(), col(Exemption.id))).all()
+    found: dict[uuid.UUID, list[Exemption]] = {}
+    for exemption in rows:
+        found.setdefault(exemption.registration_id, []).append(exemption)
+    return found

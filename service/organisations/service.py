@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -172,3 +173,11 @@ def get_organisation(*, session: Session, organisation_id: uuid.UUID) -> Organis
 def list_organisations(*, session: Session) -> list[Organisation]:
     """All organisations, oldest first."""
     return list(session.exec(select(Organisation).order_by(col(Organisation.created_at), col(Organisation.id))))
+
+
+def names_of(*, session: Session, organisation_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Organisation id -> name for these ids, in one query (a timeline names who acted)."""
+    wanted = sorted(set(organisation_ids))
+    if not wanted:
+        return {}
+    return dict(session.exec(select(Organisation.id, Organisation.name).where(col(Organisation.id).in_(wanted))).all())

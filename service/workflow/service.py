@@ -56,10 +56,13 @@ def _candidate(session: Session, shortlist: Shortlist, registration_id: uuid.UUI
 
 
 def move_candidate(session: Session, candidate: ShortlistCandidate, to: CandidateStatus, org: Organisation | None,
-                    dwelling_id: uuid.UUID, reason: str | None = None) -> None:
-    move(session=session, record=candidate, to=to.value, machine=CANDIDATE_STATES,
-         org=org, reason=reason, detail={"dwelling_id": str(dwelling_id),
-                                         "registration_id": str(candidate.registration_id)})
+                    dwelling_id: uuid.UUID, reason: str | None = None,
+                    replacement_id: uuid.UUID | None = None) -> None:
+    detail = {"dwelling_id": str(dwelling_id), "registration_id": str(candidate.registration_id)}
+    if replacement_id is not None:
+        detail["replacement_registration_id"] = str(replacement_id)  # who took the place: the timeline says so
+    move(session=session, record=candidate, to=to.value, machine=CANDIDATE_STATES, org=org, reason=reason,
+         detail=detail)
 
 
 def move_registration(session: Session, registration_id: uuid.UUID, to: RegistrationStatus,
@@ -126,7 +129,7 @@ def replace(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, regi
         raise InvalidFields([FieldError(
             field="replacement_registration_id", type="hard_rule",
             message="the replacement does not pass every hard rule: " + ", ".join(proposal.failed_rules))])
-    move_candidate(session, candidate, CandidateStatus.replaced, org, dwelling.id, reason)
+    move_candidate(session, candidate, CandidateStatus.replaced, org, dwelling.id, reason, replacement.id)
     move_registration(session, candidate.registration_id, RegistrationStatus.active, org, "replaced")
     # The replacement's row lock is held and it is active: this is the claim, nominated like any other.
     if not claim.nominate(session, shortlist=shortlist, org=org, reason=reason, nominations=[claim.Nomination(

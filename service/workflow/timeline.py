@@ -67,9 +67,13 @@ def _reached(records: list[AuditRecord], status: CandidateStatus) -> set[uuid.UU
     return {r.entity_id for r in records if r.entity_type == "shortlist_candidate" and r.detail.get("to") == status}
 
 
+# The detail fields of a step that name a registration (a replacement names the one who took the place too).
+REGISTRATION_FIELDS = ("registration_id", "replacement_registration_id")
+
+
 def _registrations_named(entries: list[TimelineEntry]) -> list[uuid.UUID]:
-    named = dict.fromkeys(uuid.UUID(str(e.detail["registration_id"])) for e in entries
-                          if e.detail.get("registration_id"))
+    named = dict.fromkeys(uuid.UUID(str(e.detail[name])) for e in entries for name in REGISTRATION_FIELDS
+                          if e.detail.get(name))
     return list(named)
 
 
@@ -90,8 +94,13 @@ def registration_timeline(*, session: Session, org: Organisation, registration_i
     entries = []
     for r in records:
         entry = _entry(r, hide_organisation=hide and r.organisation_id != org.id)
-        if hide and r.entity_type == "shortlist_candidate" and r.entity_id not in offered:
-            # Shortlisted but never offered: the step (and a rejection's code) without the dwelling.
-            entry = entry.model_copy(update={"detail": {k: v for k, v in r.detail.items() if k != "dwelling_id"}})
+        if hide and r.entity_type == "shortlist_candidate":
+            # Who took the client's place is another provider's client; shortlisted but never offered: the step
+            # (and a rejection's code) without the dwelling.
+            hidden = {"replacement_registration_id"} | ({"dwelling_id"} if r.entity_id not in offered else set())
+            entry = entry.model_copy(update={"detail": {k: v for k, v in r.detail.items() if k not in hidden}})
         entries.append(entry)
+    # A replacement step names the registration that took the place: a read of that one too, as on the dwelling.
+    audit.record_reads(session=session, organisation=org, entity_type="registration",
+                       entity_ids=[rid for rid in _registrations_named(entries) if rid != reg.id])
     return entries
