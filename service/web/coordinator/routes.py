@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from service.web.coordinator import stuck, worklist
+from service.web.coordinator import dossier, stuck, worklist
 
 router = APIRouter(include_in_schema=False)
-for screen in (worklist, stuck):
+for screen in (worklist, stuck, dossier):
     router.include_router(screen.router)
