@@ -1,6 +1,7 @@
 """Writing and reading the audit log; records are written in the same transaction as what they record."""
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -66,9 +67,13 @@ def list_records(
     offset: int,
     person_id: uuid.UUID | None = None,
     api_key_id: uuid.UUID | None = None,
+    actions: Collection[str] | None = None,
 ) -> tuple[list[AuditRecord], int]:
-    """Audit records, newest first, optionally for one entity, organisation, person, API key or action."""
+    """Audit records, newest first, optionally for one entity, organisation, person, API key or action (or any of
+    `actions`)."""
     query = select(AuditRecord)
+    if actions is not None:
+        query = query.where(col(AuditRecord.action).in_(sorted(actions)))
     if within is not None:
         query = query.where(within)
     if entity_id is not None:

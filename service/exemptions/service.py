@@ -14,6 +14,7 @@ from datetime import date
 from sqlmodel import Session, col, func, select
 
 from service.audit import service as audit
+from service.concurrency import check_version
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.exemptions.models import Exemption, ExemptionKind
 from service.exemptions.schemas import ExemptionCreate
@@ -49,6 +50,20 @@ def is_active(exemption: Exemption, today: date) -> bool:
     return exemption.revoked_at is None and exemption.valid_until >= today
 
 
+@dataclass(frozen=True)
+class Contingent:
+    """A region's exemptions of one calendar year: how many it may grant and how many it has."""
+
+    region_code: str
+    year: int
+    used: int
+    total: int
+
+    @property
+    def left(self) -> int:
+        return max(0, self.total - self.used)
+
+
 def contingent_used(*, session: Session, region_code: str, year: int) -> int:
     """Exemptions granted in the region in that year and not revoked."""
     return session.exec(select(func.count()).select_from(Exemption).where(
@@ -56,9 +71,19 @@ def contingent_used(*, session: Session, region_code: str, year: int) -> int:
         col(Exemption.revoked_at).is_(None))).one()
 
 
-def grant(*, session: Session, org: Organisation, registration_id: uuid.UUID, data: ExemptionCreate) -> Granted:
-    """Grant an exemption; 409 when the registration is closed, has no region, or the contingent is used up."""
+def contingent_of(*, session: Session, region_code: str, year: int) -> Contingent:
+    """The region's contingent of `year` (its current policy) and what is used of it."""
+    total = regions_service.get_region(session=session, code=region_code).policy.exemption_contingent
+    return Contingent(region_code=region_code, year=year, total=total,
+                      used=contingent_used(session=session, region_code=region_code, year=year))
+
+
+def grant(*, session: Session, org: Organisation, registration_id: uuid.UUID, data: ExemptionCreate,
+          expected_version: int | None = None) -> Granted:
+    """Grant an exemption; 409 when the registration is closed, has no region, or the contingent is used up, and
+    412 when it changed since the version the caller read (`expected_version`, when given)."""
     reg = registrations_service.read_registration(session=session, org=org, registration_id=registration_id)
+    check_version(current=reg.version, expected=expected_version)
     if reg.status not in OPEN_STATUSES:
         raise Conflict(f"a registration that is {reg.status} cannot get an exemption", current_state=reg.status)
     today = utcnow().date()
@@ -70,8 +95,8 @@ def grant(*, session: Session, org: Organisation, registration_id: uuid.UUID, da
                        "exemption; place it on a list first (PUT /v1/registrations/{id}/region)")
     # Locking the region serialises grants in it, so two at once cannot both take the last place.
     session.exec(select(Region).where(Region.code == region_code).with_for_update()).one()
-    contingent = regions_service.get_region(session=session, code=region_code).policy.exemption_contingent
-    used = contingent_used(session=session, region_code=region_code, year=today.year)
+    counted = contingent_of(session=session, region_code=region_code, year=today.year)
+    used, contingent = counted.used, counted.total
     if used >= contingent:
         raise Conflict(f"the {today.year} exemption contingent of region {region_code} is used up "
                        f"({used} of {contingent}); revoke one or raise exemption_contingent in the policy")
@@ -90,7 +115,12 @@ def grant(*, session: Session, org: Organisation, registration_id: uuid.UUID, da
 def list_exemptions(*, session: Session, org: Organisation, registration_id: uuid.UUID) -> list[Exemption]:
     """A registration's exemptions, newest first (its care provider and coordinators; the read is audited)."""
     reg = registrations_service.read_registration(session=session, org=org, registration_id=registration_id)
-    return list(session.exec(select(Exemption).where(Exemption.registration_id == reg.id)
+    return exemptions_of(session=session, registration_id=reg.id)
+
+
+def exemptions_of(*, session: Session, registration_id: uuid.UUID) -> list[Exemption]:
+    """The exemptions of a registration the caller has already read (and so audited), newest first."""
+    return list(session.exec(select(Exemption).where(Exemption.registration_id == registration_id)
                              .order_by(col(Exemption.granted_at).desc(), col(Exemption.id))))
 
 

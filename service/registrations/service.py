@@ -326,12 +326,14 @@ def withdraw_registration(
 
 
 def set_region(*, session: Session, org: Organisation, registration_id: uuid.UUID, region: str,
-               reason: str) -> Registration:
+               reason: str, expected_version: int | None = None) -> Registration:
     """Put an open registration on another region's list (a coordinator of its current region), with a reason.
 
-    Its nominations are ended by the workflow, which calls this; the waiting time is kept.
+    Its nominations are ended by the workflow, which calls this; the waiting time is kept. With `expected_version`,
+    a registration changed since the caller read it is refused (412).
     """
     reg = _load(session=session, org=org, registration_id=registration_id, for_update=True)
+    check_version(current=reg.version, expected=expected_version)
     if reg.status not in OPEN_STATUSES:
         raise Conflict(f"a registration that is {reg.status} cannot move to another region", current_state=reg.status)
     if session.get(Region, region) is None:
@@ -375,10 +377,13 @@ def _put_on_list(*, session: Session, org: Organisation | None, reg: Registratio
 
 
 def set_waiting_since(
-    *, session: Session, org: Organisation, registration_id: uuid.UUID, waiting_since: datetime, reason: str
+    *, session: Session, org: Organisation, registration_id: uuid.UUID, waiting_since: datetime, reason: str,
+    expected_version: int | None = None,
 ) -> Registration:
-    """Let a coordinator start the waiting time earlier than the registration, with a reason."""
+    """Let a coordinator start the waiting time earlier than the registration, with a reason (412 when it changed
+    since `expected_version`, when given)."""
     reg = _load(session=session, org=org, registration_id=registration_id, for_update=True)
+    check_version(current=reg.version, expected=expected_version)
     if waiting_since.tzinfo is None:
         raise InvalidFields([FieldError(field="waiting_since", message="give a time zone, e.g. 2024-03-01T00:00:00Z",
                                         type="timezone_aware")])

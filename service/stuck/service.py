@@ -100,6 +100,11 @@ def _public(row: dict[str, Any], reg: Registration, diagnosis: matching.Registra
 def eligibility(*, session: Session, org: Organisation, registration_id: uuid.UUID) -> EligibilityPublic:
     """Diagnose one registration (its care provider or a coordinator); the read of the registration is audited."""
     reg = registrations_service.read_registration(session=session, org=org, registration_id=registration_id)
+    return diagnose(session=session, reg=reg)
+
+
+def diagnose(*, session: Session, reg: Registration) -> EligibilityPublic:
+    """Diagnose a registration the caller has already read (and so audited) against its region's open dwellings."""
     # Only the dwellings of its own region's list count (the matcher leaves out the others too).
     municipalities = regions_service.get_region(session=session, code=reg.region_code).municipality_codes \
         if reg.region_code else []
@@ -109,22 +114,41 @@ def eligibility(*, session: Session, org: Organisation, registration_id: uuid.UU
     return EligibilityPublic.model_validate(_public(inputs.registrations[0], reg, diagnosis))
 
 
-def stuck_cases(*, session: Session, org: Organisation, min_days: int | None, limit: int,
-                offset: int) -> tuple[list[StuckPublic], int]:
-    """Active registrations with no eligible open dwelling, or waiting more than `min_days`; longest wait first."""
+@dataclass(frozen=True)
+class Diagnosed:
+    """One active registration of a coordinator's regions with its snapshot row and its diagnosis."""
+
+    row: dict[str, Any]
+    registration: Registration
+    diagnosis: matching.RegistrationDiagnosis
+
+    def public(self) -> StuckPublic:
+        return StuckPublic.model_validate(_public(self.row, self.registration, self.diagnosis))
+
+
+def stuck(*, session: Session, org: Organisation, min_days: int | None = None) -> list[Diagnosed]:
+    """Every stuck case of the coordinator's regions, longest wait first (not audited: the caller records the reads
+    of what it shows)."""
     own = scope.scope_of(session=session, org=org)
     registrations = list(session.exec(select(Registration)
                                       .where(Registration.status == RegistrationStatus.active.value,
                                              col(Registration.region_code).in_(own.regions))
                                       .order_by(col(Registration.waiting_since), col(Registration.id))))
     if not registrations:
-        return [], 0
+        return []
     inputs = open_inputs(session=session, registrations=registrations,
                          dwellings=open_dwellings(session=session, municipality_codes=sorted(own.municipalities)))
     diagnoses = matching.diagnose_registrations(inputs.problem())
-    stuck = [(row, reg, d) for row, reg, d in zip(inputs.registrations, registrations, diagnoses, strict=True)
-             if d.eligible == 0 or (min_days is not None and row["waiting_days"] > min_days)]
-    page = stuck[offset:offset + limit]
+    return [Diagnosed(row=row, registration=reg, diagnosis=d)
+            for row, reg, d in zip(inputs.registrations, registrations, diagnoses, strict=True)
+            if d.eligible == 0 or (min_days is not None and row["waiting_days"] > min_days)]
+
+
+def stuck_cases(*, session: Session, org: Organisation, min_days: int | None, limit: int,
+                offset: int) -> tuple[list[StuckPublic], int]:
+    """Active registrations with no eligible open dwelling, or waiting more than `min_days`; longest wait first."""
+    found = stuck(session=session, org=org, min_days=min_days)
+    page = found[offset:offset + limit]
     audit.record_reads(session=session, organisation=org, entity_type="registration",
-                       entity_ids=[reg.id for _, reg, _ in page])
-    return [StuckPublic.model_validate(_public(row, reg, d)) for row, reg, d in page], len(stuck)
+                       entity_ids=[case.registration.id for case in page])
+    return [case.public() for case in page], len(found)

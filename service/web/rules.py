@@ -16,6 +16,40 @@ RULES = {
 }
 
 
+# The rule's short name (chips, tabs, CSV columns).
+RULE_LABELS = {
+    "HOUSEHOLD_FIT": N_("Huishouden past"),
+    "AFFORDABILITY": N_("Passend toewijzen"),
+    "SURROUNDINGS": N_("Omgeving"),
+    "LOW_STIMULUS": N_("Prikkelarm"),
+    "REGIONAL_TIES": N_("Regiobinding"),
+    "ACCESSIBILITY": N_("Toegankelijkheid"),
+    "CONTRACT": N_("Contractvorm"),
+    "AVAILABILITY": N_("Beschikbaarheid"),
+}
+# "14 zonder regiobinding": how many open dwellings would fit if this rule alone were lifted.
+RULE_WITHOUT = {
+    "HOUSEHOLD_FIT": N_("%(num)d zonder de eis dat het huishouden past"),
+    "AFFORDABILITY": N_("%(num)d zonder passend toewijzen"),
+    "SURROUNDINGS": N_("%(num)d zonder de omgevingseisen"),
+    "LOW_STIMULUS": N_("%(num)d zonder de eis van prikkelarm wonen"),
+    "REGIONAL_TIES": N_("%(num)d zonder regiobinding"),
+    "ACCESSIBILITY": N_("%(num)d zonder de toegankelijkheidseisen"),
+    "CONTRACT": N_("%(num)d zonder de eis aan de contractvorm"),
+    "AVAILABILITY": N_("%(num)d zonder de beschikbaarheidseisen"),
+}
+
+
 def rule_text(code: str, _: Gettext) -> str:
     """A rule code in the page's language (an unknown code as itself)."""
     return _(RULES[code]) if code in RULES else code
+
+
+def _complete() -> None:
+    # Every rule the matcher knows has its words here (a new rule must be named before it can be shown).
+    import matching
+
+    assert set(RULES) == set(RULE_LABELS) == set(RULE_WITHOUT) == set(matching.RULE_CODES)
+
+
+_complete()

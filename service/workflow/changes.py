@@ -95,12 +95,12 @@ def withdraw_registration(*, session: Session, org: Organisation, registration_i
 
 
 def move_registration_region(*, session: Session, org: Organisation, registration_id: uuid.UUID, region: str,
-                             reason: str) -> Registration:
+                             reason: str, expected_version: int | None = None) -> Registration:
     """Put a registration on another region's list; it leaves every shortlist it is on (the dwellings there belong
-    to the office it left)."""
+    to the office it left). With `expected_version`, a registration changed since then is refused (412)."""
     lock_dwellings_of(session, registration_id)
     reg = registrations_service.set_region(session=session, org=org, registration_id=registration_id, region=region,
-                                           reason=reason)
+                                           reason=reason, expected_version=expected_version)
     cancel_nominations(session=session, registration=reg, org=org, reason=f"moved to region {region}")
     if reg.status in (RegistrationStatus.nominated.value, RegistrationStatus.offered.value):
         move_registration(session, reg.id, RegistrationStatus.active, org, f"moved to region {region}")

@@ -83,11 +83,17 @@ def registration_timeline(*, session: Session, org: Organisation, registration_i
     A care provider sees which dwelling a step was about only for dwellings its client was offered.
     """
     reg = registrations_service.read_registration(session=session, org=org, registration_id=registration_id)
-    candidate_ids = list(session.exec(select(ShortlistCandidate.id)
-                                      .where(ShortlistCandidate.registration_id == reg.id)))
-    records = _entries(session, [reg.id, *candidate_ids])
     audit.record(session=session, organisation=org, action="read_timeline", entity_type="registration",
                  entity_id=reg.id)
+    return registration_entries(session=session, org=org, registration_id=reg.id)
+
+
+def registration_entries(*, session: Session, org: Organisation,
+                         registration_id: uuid.UUID) -> list[TimelineEntry]:
+    """The steps of a registration the caller has already read (and so audited), as far as `org` may see them."""
+    candidate_ids = list(session.exec(select(ShortlistCandidate.id)
+                                      .where(ShortlistCandidate.registration_id == registration_id)))
+    records = _entries(session, [registration_id, *candidate_ids])
     # Which corporation employee acted is not the care provider's business: only the office's own staff see it.
     hide = org.kind != OrganisationKind.coordinator
     offered = _reached(records, CandidateStatus.selected)
@@ -102,5 +108,5 @@ def registration_timeline(*, session: Session, org: Organisation, registration_i
         entries.append(entry)
     # A replacement step names the registration that took the place: a read of that one too, as on the dwelling.
     audit.record_reads(session=session, organisation=org, entity_type="registration",
-                       entity_ids=[rid for rid in _registrations_named(entries) if rid != reg.id])
+                       entity_ids=[rid for rid in _registrations_named(entries) if rid != registration_id])
     return entries

@@ -151,7 +151,7 @@ def test_the_coordinator_reviews_replaces_and_publishes_a_voordracht(page, offic
     third = cards.nth(2).inner_text()
     assert "Maatwerk (heft op: regiobinding)" in third and "Housing First-traject" in third
     excluded = page.locator(".ds-excluded").inner_text()
-    assert "1 zonder regiobinding" in excluded and "1 die een toegankelijkere woning nodig heeft" in excluded
+    assert "1 aanmelding zonder regiobinding" in excluded and "1 die een toegankelijkere woning nodig heeft" in excluded
     assert "€\xa0598,40 kale huur" in page.locator("#woning").inner_text()
     check_accessibility(page)
     # The README shows the candidates side by side: the screen scrolled to them.

@@ -102,7 +102,7 @@ def test_the_excluded_counts_are_plain_dutch_sentences(world, office):
     world.register(accessibility={"wheelchair": True, "no_stairs": False})
     dwelling_id = world.offer()
     html = office.get(f"/voordracht/{dwelling_id}").text
-    assert re.search(r"\b1 zonder regiobinding", html)
+    assert re.search(r"\b1 aanmelding zonder regiobinding", html)
     assert re.search(r"\b1 die een toegankelijkere woning nodig heeft", html)
     assert "1 aanmelding voldeed aan elke harde regel." in html
 
@@ -181,7 +181,7 @@ def test_a_dwelling_without_candidates_says_why(world, office):
     world.register(regional_ties=[])
     dwelling_id = world.offer()
     html = office.get(f"/voordracht/{dwelling_id}").text
-    assert "Geen kandidaten" in html and re.search(r"\b1 zonder regiobinding", html)
+    assert "Geen kandidaten" in html and re.search(r"\b1 aanmelding zonder regiobinding", html)
     assert "Publiceren naar de corporatie" not in html
 
 

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from service.web.coordinator import review, worklist
+from service.web.coordinator import dossier, review, stuck, worklist
 
 router = APIRouter(include_in_schema=False)
-for screen in (worklist, review):
+for screen in (worklist, review, stuck, dossier):
     router.include_router(screen.router)
