@@ -14,8 +14,9 @@ def install(app: FastAPI) -> None:
     """Serve the screens from `app` (after the API's routes and error handlers are in place)."""
     from service.web.coordinator import routes as coordinator
     from service.web.corporation import routes as corporation
+    from service.web.shared import routes as shared
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (auth.router, coordinator.router, corporation.router):
+    for router in (auth.router, coordinator.router, corporation.router, shared.router):
         app.include_router(router)
     errors.install(app)
