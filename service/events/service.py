@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from service import clock
 from service.audit import service as audit
@@ -62,6 +62,17 @@ def events_after(*, session: Session, org: Organisation, after: int, limit: int)
     audit.record_reads(session=session, organisation=org, entity_type="registration",
                        entity_ids=registrations_named(events))
     return events
+
+
+def recent_events(*, session: Session, org: Organisation, limit: int, offset: int) -> tuple[list[Event], int]:
+    """The organisation's own events newest first, one page, and how many there are (the web's Meldingen); each
+    registration the page names is an audited read, as in `events_after`."""
+    total = session.exec(select(func.count()).select_from(Event).where(Event.organisation_id == org.id)).one()
+    events = list(session.exec(select(Event).where(Event.organisation_id == org.id)
+                               .order_by(col(Event.id).desc()).limit(limit).offset(offset)))
+    audit.record_reads(session=session, organisation=org, entity_type="registration",
+                       entity_ids=registrations_named(events))
+    return events, total
 
 
 def registrations_named(events: list[Event]) -> list[uuid.UUID]:

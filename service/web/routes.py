@@ -13,9 +13,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Serve the screens from `app` (after the API's routes and error handlers are in place)."""
     from service.web.coordinator import routes as coordinator
+    from service.web.corporation import routes as corporation
     from service.web.provider import routes as provider
+    from service.web.shared import routes as shared
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (auth.router, coordinator.router, provider.router):
+    for router in (auth.router, coordinator.router, provider.router, corporation.router, shared.router):
         app.include_router(router)
     errors.install(app)

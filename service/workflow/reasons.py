@@ -2,6 +2,8 @@
 
 from pydantic import BaseModel
 
+from service.errors import FieldError, InvalidFields
+
 
 class ReasonCode(BaseModel):
     """One reason a partner can give."""
@@ -39,3 +41,10 @@ class ReasonCodes(BaseModel):
 
     corporation: list[ReasonCode]
     client: list[ReasonCode]
+
+
+def check_code(code: str, allowed: set[str]) -> None:
+    """A 422 on `reason_code` unless the code is one of the list it belongs to."""
+    if code not in allowed:
+        raise InvalidFields([FieldError(field="reason_code", type="unknown_code",
+                                        message=f"unknown reason code; known: {', '.join(sorted(allowed))}")])

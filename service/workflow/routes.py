@@ -17,7 +17,7 @@ from service.concurrency import etag
 from service.db import SessionDep
 from service.dwellings import service as dwellings_service
 from service.dwellings.schemas import DwellingPublic
-from service.errors import FieldError, InvalidFields, problem_responses
+from service.errors import problem_responses
 from service.regions import scope
 from service.registrations import service as registrations_service
 from service.registrations.models import Registration
@@ -38,12 +38,6 @@ from service.workflow.schemas import (
 
 router = APIRouter(tags=["workflow"])
 STEP_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
-
-
-def _check_reason(code: str, allowed: set[str]) -> None:
-    if code not in allowed:
-        raise InvalidFields([FieldError(field="reason_code", type="unknown_code",
-                                        message=f"unknown reason code; known: {', '.join(sorted(allowed))}")])
 
 
 def _registration(response: Response, reg: Registration) -> RegistrationPublic:
@@ -80,7 +74,7 @@ def select_candidate(dwelling_id: uuid.UUID, data: SelectCandidate, org: Corpora
 def reject_candidate(dwelling_id: uuid.UUID, data: RejectCandidate, org: Corporation, session: SessionDep,
                      response: Response) -> DwellingPublic:
     """Reject a candidate for this dwelling, for good, with a reason code (corporation)."""
-    _check_reason(data.reason_code, reasons.CORPORATION_CODES)
+    reasons.check_code(data.reason_code, reasons.CORPORATION_CODES)
     service.reject_candidate(session=session, org=org, dwelling_id=dwelling_id, registration_id=data.registration_id,
                              reason_code=data.reason_code, note=data.note)
     dwelling = dwellings_service.get_dwelling(session=session, org=org, dwelling_id=dwelling_id)
@@ -103,7 +97,7 @@ def accept_offer(registration_id: uuid.UUID, org: CareProvider, session: Session
 def decline_offer(registration_id: uuid.UUID, data: DeclineOffer, org: CareProvider, session: SessionDep,
                   response: Response) -> RegistrationPublic:
     """Decline the offer on behalf of the client, with a reason code (care provider)."""
-    _check_reason(data.reason_code, reasons.CLIENT_CODES)
+    reasons.check_code(data.reason_code, reasons.CLIENT_CODES)
     service.answer_offer(session=session, org=org, registration_id=registration_id, accept=False,
                          reason_code=data.reason_code, note=data.note)
     return _registration(response, registrations_service.read_registration(session=session, org=org,
