@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from service.web.coordinator import worklist
+from service.web.coordinator import region, uploads, worklist
 
 router = APIRouter(include_in_schema=False)
-for screen in (worklist,):
+for screen in (worklist, region, uploads):
     router.include_router(screen.router)
