@@ -20,7 +20,8 @@ LOCALE = WEB / "locale"
 HEADER_DATE = datetime(2026, 12, 1, tzinfo=UTC)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
-ROLES = ("coordinator", "provider", "corporation")
+# `shared`: the screens every kind of organisation has (service/web/shared/<screen>.py).
+ROLES = ("coordinator", "provider", "corporation", "shared")
 
 
 def _screen_areas() -> dict[str, list[Path]]:

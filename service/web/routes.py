@@ -13,8 +13,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Serve the screens from `app` (after the API's routes and error handlers are in place)."""
     from service.web.coordinator import routes as coordinator
+    from service.web.shared import routes as shared
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (auth.router, coordinator.router):
+    for router in (auth.router, coordinator.router, shared.router):
         app.include_router(router)
     errors.install(app)
