@@ -145,7 +145,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added innermost first: on the way in the request id comes first, then the address limit (before a body is
     # read), then the body limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
-                       path_limits={"/v1/places/import": settings.max_import_bytes})
+                       path_limits={"/v1/places/import": settings.max_import_bytes,
+                                    "/regio/import/plaatsen": settings.max_import_bytes})
     if limiter is not None and limiter.limits.get("address"):
         app.add_middleware(RateLimitMiddleware, limiter=limiter)
     app.add_middleware(RequestIdMiddleware)

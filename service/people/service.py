@@ -157,6 +157,15 @@ def list_people(
     return list(rows), total
 
 
+def count_people(*, session: Session, organisation: Organisation) -> dict[bool, int]:
+    """How many of an organisation's people are active (True) and deactivated (False), in one query."""
+    counts = {True: 0, False: 0}
+    for active, number in session.exec(select(Person.active, func.count()).where(
+            Person.organisation_id == organisation.id).group_by(col(Person.active))):
+        counts[bool(active)] = number
+    return counts
+
+
 def get_person(*, session: Session, organisation: Organisation, person_id: uuid.UUID) -> Person:
     """One of the organisation's people; 404 for anyone else's."""
     person = session.get(Person, person_id)

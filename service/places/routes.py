@@ -7,8 +7,7 @@ from fastapi import APIRouter, Body, Query
 
 from service.auth import Coordinator
 from service.db import SessionDep
-from service.errors import FieldError, InvalidFields, problem_responses
-from service.fields import unstorable_values
+from service.errors import problem_responses
 from service.pagination import Page, Paging
 from service.places import service
 from service.places.schemas import SOURCE_PATTERN, ImportReportPublic, PlaceCategoryName, PlacePublic
@@ -35,13 +34,7 @@ def import_places(
     document: Annotated[dict[str, Any], Body(examples=[FEATURE_COLLECTION_EXAMPLE])],
 ) -> ImportReportPublic:
     """Import places from a GeoJSON FeatureCollection (OSM tags or an explicit `category`)."""
-    unstorable = unstorable_values(document)
-    if unstorable:
-        raise InvalidFields([FieldError(field=path, message=why, type="geojson") for path, why in unstorable])
-    try:
-        report = service.import_places(session=session, org=org, source=source, document=document)
-    except ValueError as exc:
-        raise InvalidFields([FieldError(field="body", message=str(exc), type="geojson")]) from None
+    report = service.import_document(session=session, org=org, source=source, document=document)
     return ImportReportPublic.model_validate(asdict(report))
 
 

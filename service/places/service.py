@@ -14,7 +14,8 @@ from matching.geo import nearest_place_distances
 from matching.model import CATEGORIES
 from service.audit import service as audit
 from service.dwellings.models import OPEN_STATUSES, Dwelling
-from service.errors import Conflict
+from service.errors import Conflict, FieldError, InvalidFields
+from service.fields import unstorable_values
 from service.organisations.models import Organisation
 from service.places.geojson import RejectedFeature, parse_feature_collection
 from service.places.models import DwellingPlaceDistance, Place
@@ -58,6 +59,18 @@ def import_places(*, session: Session, org: Organisation | None, source: str, do
                  detail={"source": source, "imported": report.imported, "replaced": replaced,
                          "rejected": len(rejected)})
     return report
+
+
+def import_document(*, session: Session, org: Organisation | None, source: str, document: Any) -> ImportReport:
+    """`import_places` for a document as a partner sends it: a document that is no FeatureCollection, or holds
+    text no database can store, is refused whole (422) with where and why."""
+    unstorable = unstorable_values(document)
+    if unstorable:
+        raise InvalidFields([FieldError(field=path, message=why, type="geojson") for path, why in unstorable])
+    try:
+        return import_places(session=session, org=org, source=source, document=document)
+    except ValueError as exc:
+        raise InvalidFields([FieldError(field="body", message=str(exc), type="geojson")]) from None
 
 
 def _open_dwellings(session: Session) -> list[Dwelling]:

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,7 +12,7 @@ from sqlmodel import Session, col, delete, select
 
 from service.audit import service as audit
 from service.csvinput import csv_records
-from service.errors import Conflict, FieldError, InvalidFields, NotFound, field_errors
+from service.errors import Conflict, FieldError, InvalidFields, NotFound, PreconditionFailed, field_errors
 from service.municipalities import service as municipalities
 from service.organisations.models import Organisation
 from service.regions import scope
@@ -32,8 +33,13 @@ class RegionView:
     policy: Policy
 
 
-def put_region(*, session: Session, org: Organisation, code: str, data: RegionPut) -> RegionView:
-    """Create or change a region; a changed policy becomes a new version, an unchanged one keeps its version."""
+def put_region(*, session: Session, org: Organisation, code: str, data: RegionPut,
+               read_at: datetime | None = None) -> RegionView:
+    """Create or change a region; a changed policy becomes a new version, an unchanged one keeps its version.
+
+    With `read_at` (the region's `updated_at` when the caller read it: the policy form) a region changed since is
+    refused with 412, so a form opened before someone else's change cannot silently undo it.
+    """
     unknown = municipalities.unknown_municipalities(session=session, codes=data.municipality_codes)
     if unknown:
         raise InvalidFields([FieldError(field=f"municipality_codes.{i}", message=f"municipality {c} does not exist",
@@ -45,7 +51,9 @@ def put_region(*, session: Session, org: Organisation, code: str, data: RegionPu
     if taken:
         listed = ", ".join(f"{t.municipality_code} ({t.region_code})" for t in taken)
         raise Conflict(f"municipalities already belong to another region: {listed}")
-    region = session.exec(select(Region).where(Region.code == code).with_for_update()).first()
+    # populate_existing: a region the caller read earlier in this transaction is read again under the lock.
+    region = session.exec(select(Region).where(Region.code == code).with_for_update()
+                          .execution_options(populate_existing=True)).first()
     policy_doc = data.policy.model_dump(mode="json")
     if region is None:
         region = Region(code=code, name=data.name, policy_version=0)
@@ -56,6 +64,9 @@ def put_region(*, session: Session, org: Organisation, code: str, data: RegionPu
         current = None
     else:
         scope.require_region(session=session, org=org, code=code)
+        if read_at is not None and region.updated_at != read_at:
+            raise PreconditionFailed(f"region {code} changed since you read it; read it again and re-apply your "
+                                     "change")
         current = _policy_version(session=session, code=code, version=region.policy_version)
     if current is None or current.policy != policy_doc:
         region.policy_version += 1

@@ -1,20 +1,109 @@
-"""Forms on the screens: texts typed in Dutch style turned into the API's values, and the API schema's validation
-errors turned into plain-Dutch messages beside each field.
-
-The page parses what it can (a decimal comma, thousands dots) and leaves the rest as typed, so the same pydantic
-schema as the API decides what is valid and its errors land on the right field.
+"""What every form shares: numbers read the way a Dutch person types them, and pydantic's validation errors as
+plain messages beside each field (the same schema as the API checks the values; only the words are the page's).
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from fastapi import Request
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from service.web.i18n import N_
 from service.web.templating import Gettext
+
+# One message per pydantic error type; `%(...)s` are filled from the error's context (its bounds).
+MESSAGES = {
+    "missing": N_("Vul dit in."),
+    "string_too_short": N_("Vul dit in."),
+    "string_too_long": N_("Dit mag hoogstens %(max_length)s tekens lang zijn."),
+    "too_short": N_("Kies er minstens %(min_length)s."),
+    "too_long": N_("Dit mogen er hoogstens %(max_length)s zijn."),
+    "greater_than_equal": N_("Dit moet %(ge)s of meer zijn."),
+    "less_than_equal": N_("Dit mag hoogstens %(le)s zijn."),
+    "greater_than": N_("Dit moet meer dan %(gt)s zijn."),
+    "less_than": N_("Dit moet minder dan %(lt)s zijn."),
+    "int_type": N_("Vul een heel getal in."),
+    "int_parsing": N_("Vul een heel getal in."),
+    "int_from_float": N_("Vul een heel getal in."),
+    "float_type": N_("Vul een getal in."),
+    "float_parsing": N_("Vul een getal in."),
+    "literal_error": N_("Kies een van de mogelijkheden."),
+    "enum": N_("Kies een van de mogelijkheden."),
+    "bool_type": N_("Kies ja of nee."),
+    "bool_parsing": N_("Kies ja of nee."),
+    "string_pattern_mismatch": N_("Dit heeft niet de goede vorm."),
+    "text_unstorable": N_("Hierin staan tekens die niet kunnen worden opgeslagen."),
+    "extra_forbidden": N_("Dit veld kent het formulier niet."),
+    "decimal_type": N_("Vul een bedrag in, zoals 21.400,50."),
+    "decimal_parsing": N_("Vul een bedrag in, zoals 21.400,50."),
+    "decimal_max_places": N_("Gebruik hoogstens twee cijfers achter de komma."),
+    "decimal_max_digits": N_("Dit bedrag is te groot."),
+    "date_type": N_("Vul een datum in."),
+    "date_parsing": N_("Vul een datum in, zoals 15-01-2027."),
+    "date_from_datetime_parsing": N_("Vul een datum in, zoals 15-01-2027."),
+}
+FALLBACK = N_("Dit klopt niet.")
+_INTEGER = re.compile(r"^[+-]?\d{1,15}$")
+_DECIMAL = re.compile(r"^[+-]?\d{1,15}([.,]\d{1,15})?$")
+
+
+async def form_data(request: Request) -> FormData:
+    """The submitted form (already read, and cached, by the CSRF check): for forms with many fields."""
+    return await request.form()
+
+
+def parse_integer(text: str) -> int | None:
+    """`12` as 12; None for anything that is not a whole number (`1,5`, `1.000`, `twaalf`)."""
+    text = text.strip()
+    return int(text) if _INTEGER.match(text) else None
+
+
+def parse_decimal(text: str) -> float | None:
+    """`2,5` and `2.5` as 2.5 (a decimal comma, as Dutch people write it); None for anything else."""
+    text = text.strip()
+    return float(text.replace(",", ".")) if _DECIMAL.match(text) else None
+
+
+def number_text(value: float | int, language: str) -> str:
+    """A number as a form shows it for editing: no thousands separator, a decimal comma in Dutch."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    return text.replace(".", ",") if language == "nl" else text
+
+
+def _bound(value: Any, language: str) -> Any:
+    return number_text(value, language) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def error_message(error: Mapping[str, Any], _: Gettext, language: str) -> str:
+    """One pydantic error in the person's language (a schema's own check in its Dutch words)."""
+    if str(error.get("type")) == "value_error":
+        return _schema_check(str(error.get("msg", "")), _)
+    template = MESSAGES.get(str(error.get("type")), FALLBACK)
+    context = {k: _bound(v, language) for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return _(template, **context) if context else _(template)
+    except (KeyError, ValueError):
+        return _(FALLBACK)
+
+
+def field_errors(exc: ValidationError, *, anchor: Callable[[tuple[Any, ...]], str], _: Gettext, language: str,
+                 special: Mapping[tuple[str, str], str] | None = None) -> list[tuple[str, str]]:
+    """(id of the form field, message) for each error, the field found by `anchor` from the error's location;
+    one message per field (the first), in the order the errors came. `special` words an (id, error type) the
+    form's own way (`("gemeenten", "too_short")`: "Kies minstens één gemeente.")."""
+    found: dict[str, str] = {}
+    for error in exc.errors():
+        where = anchor(tuple(error["loc"]))
+        own = (special or {}).get((where, str(error["type"])))
+        found.setdefault(where, _(own) if own else error_message(error, _, language))
+    return list(found.items())
+
 
 FieldErrors = list[tuple[str, str]]
 
@@ -75,38 +164,21 @@ def checked(values: Mapping[str, str], name: str) -> bool:
     return name in values and values[name] != ""
 
 
-def _message(error: Mapping[str, Any], _: Gettext) -> str:
-    kind = str(error.get("type", ""))
-    ctx = error.get("ctx") or {}
-    simple = {
-        "missing": _("Vul dit in."),
-        "int_type": _("Vul een heel getal in."), "int_parsing": _("Vul een heel getal in."),
-        "int_from_float": _("Vul een heel getal in."),
-        "float_type": _("Vul een getal in."), "float_parsing": _("Vul een getal in."),
-        "decimal_type": _("Vul een bedrag in, zoals 21.400,50."),
-        "decimal_parsing": _("Vul een bedrag in, zoals 21.400,50."),
-        "decimal_max_places": _("Gebruik hoogstens twee cijfers achter de komma."),
-        "decimal_max_digits": _("Dit bedrag is te groot."),
-        "enum": _("Kies een van de mogelijkheden."), "literal_error": _("Kies een van de mogelijkheden."),
-        "bool_type": _("Kies ja of nee."), "bool_parsing": _("Kies ja of nee."),
-        "date_type": _("Vul een datum in."), "date_parsing": _("Vul een datum in, zoals 15-01-2027."),
-        "date_from_datetime_parsing": _("Vul een datum in, zoals 15-01-2027."),
-        "string_pattern_mismatch": _("Dit heeft niet de goede vorm."),
-        "string_too_short": _("Vul dit in."),
-        "extra_forbidden": _("Dit veld hoort niet bij het formulier."),
-    }
-    if kind in simple:
-        return simple[kind]
-    if kind in ("greater_than_equal", "greater_than"):
-        return _("Dit moet minstens %(n)s zijn.", n=str(ctx.get("ge", ctx.get("gt", ""))))
-    if kind in ("less_than_equal", "less_than"):
-        return _("Dit mag hoogstens %(n)s zijn.", n=str(ctx.get("le", ctx.get("lt", ""))))
-    if kind == "string_too_long":
-        return _("Dit is te lang: hoogstens %(n)s tekens.", n=str(ctx.get("max_length", "")))
-    if kind == "too_long":
-        return _("Dit zijn er te veel: hoogstens %(n)s.", n=str(ctx.get("max_length", "")))
-    # The schema's own checks (a plausible birth year, ties no longer than one's age ...), said in Dutch.
-    text = str(error.get("msg", "")).removeprefix("Value error, ")
+def schema_errors(exc: ValidationError, _: Gettext, *, names: Mapping[str, str] | None = None,
+                  language: str = "nl") -> FieldErrors:
+    """Every error of the schema as (field name, message), the name being the dotted path the form's inputs use
+    (`household.adults`, `avoid_nearby.0.radius_m`), or what `names` maps it to."""
+    found: FieldErrors = []
+    for error in exc.errors():
+        path = ".".join(str(p) for p in error.get("loc", ()))
+        name = (names or {}).get(path, path)
+        found.append((name or "formulier", error_message(error, _, language)))
+    return found
+
+
+def _schema_check(text: str, _: Gettext) -> str:
+    """A schema validator's own message (English, from service/*/schemas.py) in Dutch, when it is a known one."""
+    text = text.removeprefix("Value error, ")
     for pattern, message in _SCHEMA_CHECKS:
         found = pattern.fullmatch(text)
         if found:
@@ -139,17 +211,6 @@ _SCHEMA_CHECKS = [(re.compile(pattern), message) for pattern, message in (
     (r"bedrooms cannot exceed rooms \((?P<rooms>\d+)\)", N_("Meer slaapkamers dan kamers (%(rooms)s) kan niet.")),
     (r"reason_code 'other' needs a note", N_("Schrijf een toelichting bij de reden Anders.")),
 )]
-
-
-def schema_errors(exc: ValidationError, _: Gettext, *, names: Mapping[str, str] | None = None) -> FieldErrors:
-    """The schema's errors as (field name, Dutch message): the name is the dotted path the form's inputs use
-    (`household.adults`, `avoid_nearby.0.radius_m`), or what `names` maps it to."""
-    found: FieldErrors = []
-    for error in exc.errors():
-        path = ".".join(str(p) for p in error.get("loc", ()))
-        name = (names or {}).get(path, path)
-        found.append((name or "formulier", _message(error, _)))
-    return found
 
 
 def first_per_field(errors: Sequence[tuple[str, str]]) -> FieldErrors:

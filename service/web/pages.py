@@ -195,3 +195,14 @@ def sign_in_location(next_path: str) -> str:
     """The sign-in page, coming back to `next_path` (only paths of this site)."""
     safe = next_path if next_path.startswith("/") and not next_path.startswith("//") else "/"
     return "/inloggen" + ("" if safe == "/" else f"?volgende={quote(safe)}")
+
+
+# Mensen en sleutels: an organisation's admins manage its people and API keys; for anyone else it does not exist.
+def admins_only(page: SignedInPage) -> Page:
+    """A signed-in admin of any kind of organisation; 404 for everyone else, as the navigation hides it too."""
+    if not page.is_admin:
+        raise NotFound("deze pagina bestaat niet")
+    return page
+
+
+AdminPage = Annotated[Page, Depends(admins_only)]

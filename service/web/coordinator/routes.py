@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from service.web.coordinator import dossier, review, stuck, worklist
+from service.web.coordinator import dossier, region, review, stuck, uploads, worklist
 
 router = APIRouter(include_in_schema=False)
-for screen in (worklist, review, stuck, dossier):
+for screen in (worklist, review, stuck, dossier, region, uploads):
     router.include_router(screen.router)

@@ -1,0 +1,1 @@
+"""Screens for people of every kind of organisation."""

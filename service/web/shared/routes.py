@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from service.web.shared import notifications
+from service.web.shared import keys, notifications, people
 
 router = APIRouter(include_in_schema=False)
-for screen in (notifications,):
+for screen in (notifications, people, keys):
     router.include_router(screen.router)
