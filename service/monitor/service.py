@@ -10,7 +10,7 @@ peers' and the municipalities' lines only when the region's policy sets `monitor
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from math import floor
 from statistics import median
 
@@ -85,12 +85,18 @@ def _series(dwellings: list[Dwelling], events: Events, year: int, target: int | 
     return months
 
 
+def months_gone(year: int, today: date) -> int:
+    """The months of `year` that have begun by `today` (12 for a past year, 0 for one still to come): the months
+    that have a pace."""
+    return 12 if year < today.year else (today.month if year == today.year else 0)
+
+
 def monitor(*, session: Session, org: Organisation, year: int, region_code: str) -> MonitorPublic:
     """The region's monthly monitor for a year, as far as `org` may see it (a region it works in)."""
     region_scope.require_region(session=session, org=org, code=region_code)
     region = regions_service.get_region(session=session, code=region_code)
     today = utcnow().date()
-    last_month = 12 if year < today.year else (today.month if year == today.year else 0)
+    last_month = months_gone(year, today)
     dwellings = list(session.exec(select(Dwelling).where(
         col(Dwelling.municipality_code).in_(region.municipality_codes))))
     events = _transitions(session, year, {d.id for d in dwellings})

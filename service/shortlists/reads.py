@@ -2,7 +2,9 @@
 
 import uuid
 from collections import Counter
+from typing import cast
 
+from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, func, select
 
 from service.audit import service as audit
@@ -14,7 +16,7 @@ from service.regions import scope
 from service.registrations import service as registrations_service
 from service.registrations.models import Registration
 from service.shortlists import service
-from service.shortlists.models import LIVE_CANDIDATE_STATUSES, CandidateStatus, MatchingRun, Shortlist
+from service.shortlists.models import LIVE_CANDIDATE_STATUSES, CandidateStatus, MatchingRun, RunKind, Shortlist
 from service.shortlists.schemas import (
     SLOTS_PER_DWELLING,
     CandidatePublic,
@@ -96,18 +98,28 @@ def run_public(*, session: Session, org: Organisation, run_id: uuid.UUID) -> Mat
     return _public(session=session, run=_visible_run(session=session, org=org, run_id=run_id))
 
 
-def list_runs(*, session: Session, org: Organisation, limit: int, offset: int) -> Page[MatchingRunPublic]:
-    """The runs of the coordinator's regions, newest first."""
+def list_runs(*, session: Session, org: Organisation, limit: int, offset: int,
+              kind: RunKind | None = None) -> Page[MatchingRunPublic]:
+    """The runs of the coordinator's regions (of one kind, when given), newest first."""
     own = scope.scope_of(session=session, org=org)
-    # Filtered in Python: run regions are a JSON list, and a region's runs are a few a day.
-    runs = [r for r in session.exec(select(MatchingRun).order_by(col(MatchingRun.created_at).desc(),
-                                                                 col(MatchingRun.id))).all() if _runs_all(own, r)]
+    # Filtered in Python: run regions are a JSON list, and a region's runs are a few a day. The stored inputs are
+    # not read: a list shows figures only.
+    query = (select(MatchingRun).options(defer(cast("QueryableAttribute[bytes]", MatchingRun.inputs)))
+             .order_by(col(MatchingRun.created_at).desc(), col(MatchingRun.id)))
+    if kind is not None:
+        query = query.where(MatchingRun.kind == kind.value)
+    runs = [r for r in session.exec(query).all() if _runs_all(own, r)]
     page = runs[offset:offset + limit]
-    return Page(items=[_public(session=session, run=r) for r in page], total=len(runs), limit=limit, offset=offset)
+    counts: dict[uuid.UUID, int] = dict(session.exec(
+        select(Shortlist.run_id, func.count()).where(col(Shortlist.run_id).in_([r.id for r in page]))
+        .group_by(col(Shortlist.run_id))).all()) if page else {}
+    return Page(items=[_public(session=session, run=r, shortlists=counts.get(r.id, 0)) for r in page],
+                total=len(runs), limit=limit, offset=offset)
 
 
-def _public(*, session: Session, run: MatchingRun) -> MatchingRunPublic:
-    shortlists = session.exec(select(func.count()).select_from(Shortlist).where(Shortlist.run_id == run.id)).one()
+def _public(*, session: Session, run: MatchingRun, shortlists: int | None = None) -> MatchingRunPublic:
+    if shortlists is None:
+        shortlists = session.exec(select(func.count()).select_from(Shortlist).where(Shortlist.run_id == run.id)).one()
     return MatchingRunPublic(
         id=run.id, kind=run.kind, created_at=run.created_at, solver_status=run.solver_status,
         dwellings=run.dwellings, registrations=run.registrations, eligible_pairs=run.eligible_pairs,

@@ -2,9 +2,10 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_month_names
 from babel.numbers import format_currency, format_decimal
 
 # Every date and time a person reads is in Dutch local time; the database keeps UTC.
@@ -47,3 +48,15 @@ def number(value: float | int | None, language: str, *, digits: int = 0) -> str:
         return "–"
     pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
     return format_decimal(value, format=pattern, locale=_locale(language))
+
+
+# Monitor, matchingsronde and wat-als (issue 12): month names, and decimals without grouping.
+def month_name(month: int, language: str, *, width: Literal["abbreviated", "wide"] = "wide") -> str:
+    """`januari` (`jan` when `width="abbreviated"`)."""
+    return str(get_month_names(width, locale=_locale(language))[month])
+
+
+def plain_decimal(value: float | int, language: str) -> str:
+    """`12,5` or `120`: no thousands separator, as many decimals as the value has (up to three); for CSV cells
+    and for the bounds a form's message names."""
+    return format_decimal(value, format="0.###", locale=_locale(language))
