@@ -19,7 +19,8 @@ install: $(BIN)/.installed  ## install into .venv (pinned by constraints.txt)
 
 run: install  ## a fresh demo database, its keys in demo-keys.json, then serve on http://$(HOST):$(PORT)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	DOORSTROOM_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/doorstroom demo --keys-file demo-keys.json
+	DOORSTROOM_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/doorstroom demo --keys-file demo-keys.json \
+		--sign-in-url http://$(HOST):$(PORT)/inloggen
 	# Local development: the session cookie also works over plain http.
 	DOORSTROOM_DEV_MODE=1 DOORSTROOM_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/doorstroom serve --host $(HOST) --port $(PORT)
 
