@@ -7,7 +7,7 @@ DEMO_DB ?= doorstroom-demo.db
 PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint openapi bench bench-offer clean
+.PHONY: install run test lint openapi bench bench-offer bench-pages clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench: install
 
 bench-offer: install  ## one offer through the HTTP stack at 20,000 registrations on SQLite (see README for PostgreSQL)
 	$(BIN)/python -m bench.service_offer --registrations 20000
+
+bench-pages: install  ## the coordinator's pages through the HTTP stack at 20,000 registrations, 2,000 dwellings (SQLite)
+	$(BIN)/python -m bench.web_pages --registrations 20000 --dwellings 2000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DEMO_DB)* demo-keys.json test-results.xml
