@@ -7,7 +7,8 @@ DEMO_DB ?= doorstroom-demo.db
 PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint openapi bench bench-offer assets messages screens clean
+
+.PHONY: install run test lint openapi bench bench-offer bench-pages assets messages screens clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,8 @@ install: $(BIN)/.installed  ## install into .venv (pinned by constraints.txt)
 
 run: install  ## a fresh demo database, its keys in demo-keys.json, then serve on http://$(HOST):$(PORT)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	DOORSTROOM_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/doorstroom demo --keys-file demo-keys.json
+	DOORSTROOM_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/doorstroom demo --keys-file demo-keys.json \
+		--sign-in-url http://$(HOST):$(PORT)/inloggen
 	# Local development: the session cookie also works over plain http.
 	DOORSTROOM_DEV_MODE=1 DOORSTROOM_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/doorstroom serve --host $(HOST) --port $(PORT)
 
@@ -49,7 +51,11 @@ screens: install  ## refresh the README's screenshots from the browser tests (SQ
 	$(BIN)/pytest tests/browser -k sqlite -q
 	mkdir -p docs/screens
 	cp tests/browser/screenshots/werkvoorraad.png tests/browser/screenshots/voordracht.png \
+	   tests/browser/screenshots/aanmelden.png tests/browser/screenshots/corporatie-voordracht.png \
 	   tests/browser/screenshots/monitor.png docs/screens/
+
+bench-pages: install  ## the coordinator's pages through the HTTP stack at 20,000 registrations, 2,000 dwellings (SQLite)
+	$(BIN)/python -m bench.web_pages --registrations 20000 --dwellings 2000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DEMO_DB)* demo-keys.json test-results.xml

@@ -238,8 +238,11 @@ def tick() -> None:
 @app.command()
 def demo(
     keys_file: Annotated[Path | None, typer.Option(help="also write the demo keys to this JSON file")] = None,
+    sign_in_url: Annotated[str, typer.Option(help="where the demo people sign in (printed with their passwords)")] = (
+        "http://127.0.0.1:8000/inloggen"),
 ) -> None:
-    """Load the demo (U16 and Drechtsteden partners, dwellings, registrations) and print its API keys."""
+    """Load the demo (U16 and Drechtsteden partners, a year of dwellings, registrations, lets) and print its keys and
+    people: the JSON on standard output, the people's sign-in details in a block on standard error."""
     from service.demo import load_demo
 
     settings = _settings()
@@ -255,9 +258,26 @@ def demo(
         keys_file.write_text(json.dumps(keys, indent=2) + "\n")
         keys_file.chmod(0o600)
     _print_json(keys)
-    typer.echo("demo people (above, with their passwords) sign in with POST /v1/auth/sign-in; the coordinator's and "
-               "the care provider's person must enrol TOTP at their first sign-in (POST /v1/auth/totp/enrol), "
-               "the corporation's may skip it", err=True)
+    typer.echo(_people_block(keys["people"], sign_in_url), err=True)
+
+
+DEMO_ROLES = {"coordinator": "coordinator", "care_provider": "care provider", "corporation": "corporation"}
+
+
+def _people_block(people: list[dict[str, str]], sign_in_url: str) -> str:
+    """The demo people's sign-in details, set apart from the JSON above and the server's log below."""
+    rule = "=" * 100
+    width = max(len(p["email"]) for p in people)
+    lines = ["", rule, f"Demo people: sign in at {sign_in_url}", ""]
+    for p in people:
+        lines.append(f"  {DEMO_ROLES.get(p['kind'], p['kind']):<14} {p['email']:<{width}}  password: {p['password']}")
+        lines.append(f"  {'':<14} {p['name']}, {p['organisation']}")
+    lines += ["",
+              "Two-factor sign-in: under `make run` (development mode) it is offered, not forced. Outside development",
+              "the coordinator's and the care provider's person enrol TOTP at their first sign-in; the corporation's",
+              "may skip it. The API keys are in the JSON above (and in --keys-file).",
+              rule]
+    return "\n".join(lines)
 
 
 @app.command()

@@ -53,16 +53,16 @@ def test_demo_loads_both_regions_and_prints_working_keys(cli_env, tmp_path):
     keys_file = tmp_path / "keys.json"
     keys = json.loads(_run("demo", "--keys-file", str(keys_file)))
     assert json.loads(keys_file.read_text()) == keys
-    # The README promises one coordinator, three corporations and four care providers, 60 registrations and 50
-    # dwellings.
+    # The README promises one coordinator, three corporations and four care providers, 241 registrations and 101
+    # dwellings (a year of them: tests/service/test_demo.py checks where they stand).
     assert (len(keys["corporations"]), len(keys["care_providers"])) == (3, 4)
     assert len({c["api_key"] for c in (keys["coordinator"], *keys["corporations"], *keys["care_providers"])}) == 8
     client = TestClient(create_app(Settings(database_url=cli_env)))
     coordinator = {"Authorization": f"Bearer {keys['coordinator']['api_key']}"}
     dwellings = client.get("/v1/dwellings?limit=100", headers=coordinator).json()
     registrations = client.get("/v1/registrations?limit=100", headers=coordinator).json()
-    assert dwellings["total"] == sum(c["dwellings"] for c in keys["corporations"]) == 50
-    assert registrations["total"] == sum(c["registrations"] for c in keys["care_providers"]) == 60
+    assert dwellings["total"] == sum(c["dwellings"] for c in keys["corporations"]) == 101
+    assert registrations["total"] == sum(c["registrations"] for c in keys["care_providers"]) == 241
     municipalities = {d["municipality_code"] for d in dwellings["items"]}
     assert "GM0344" in municipalities and "GM0505" in municipalities  # Utrecht (U16) and Dordrecht
     needs = {r["low_stimulus"] for r in registrations["items"]} | {r["contract"] for r in registrations["items"]}
