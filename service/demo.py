@@ -260,7 +260,7 @@ def _register(session: Session, org: Organisation, coordinator: Organisation, rn
     # The office imported an existing waiting list: clients have waited up to two years already.
     waited = timedelta(days=rng.randint(0, 730))
     registrations_service.set_waiting_since(session=session, org=coordinator,
-                                            registration_id=registered.registration.id,
-                                            waiting_since=registered.registration.created_at - waited,
+                                            registration_id=registered.record.id,
+                                            waiting_since=registered.record.created_at - waited,
                                             reason="demo: imported from the previous waiting list")
     return 1
