@@ -9,7 +9,6 @@ import json
 import zlib
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
 
 from service.exemptions.models import Exemption, ExemptionKind
 from service.registrations.models import Registration
@@ -79,7 +78,3 @@ def doc_of(registration: Registration, exemptions: list[Exemption]) -> MatcherDo
                                          urgent=e.kind == ExemptionKind.urgency, valid_until=e.valid_until)
                          for e in live))
 
-
-def as_json(value: Any) -> Any:
-    """Plain JSON data of a document (for tests and diagnostics)."""
-    return json.loads(json.dumps(asdict(value), default=str))
