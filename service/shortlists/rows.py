@@ -161,8 +161,12 @@ class RegistrationFacts:
     @classmethod
     def of_json(cls, doc: Mapping[str, Any], **rest: Any) -> Self:
         """The record of the JSON form of its facts; `rest` holds the fields the record adds to them."""
+        # Named one by one, not through REGISTRATION_COLUMNS: a worker's cold start decodes every registration.
         return cls(
-            region=doc.get("region"), **{name: doc[name] for name in REGISTRATION_COLUMNS}, children=doc["children"],
+            region=doc.get("region"), birth_year=doc["birth_year"], adults=doc["adults"], children=doc["children"],
+            annual_income_cents=doc["annual_income_cents"], support_intensity=doc["support_intensity"],
+            low_stimulus=doc["low_stimulus"], needs_wheelchair=doc["needs_wheelchair"],
+            needs_no_stairs=doc["needs_no_stairs"], contract=doc["contract"],
             ready_from=date.fromisoformat(doc["ready_from"]), registered_at=doc["registered_at"],
             avoid_nearby=tuple(AvoidNearby.from_json(a) for a in doc["avoid_nearby"]),
             avoid_areas=tuple(doc["avoid_areas"]),
