@@ -12,6 +12,7 @@ times, and reports each request's time. Prints one JSON document.
 
 import argparse
 import json
+import math
 import statistics
 import tempfile
 import threading
@@ -19,6 +20,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -41,6 +43,7 @@ from service.shortlists import service as shortlists
 from service.shortlists import snapshot
 from service.shortlists.pool import versions
 from service.shortlists.pool.pool import RegistrationPool
+from service.shortlists.rows import DwellingRow
 from tests import factories, world
 
 
@@ -96,18 +99,18 @@ def _offer(client: TestClient) -> float:
 def _matcher_alone(engine: Any, repeats: int = 50) -> dict[str, float]:
     """The instant shortlist alone on a warm pool, for the same dwelling (no database, no HTTP)."""
     with Session(engine, expire_on_commit=False) as session:
-        context = shortlists.Context(snapshot.context(session=session, reference=factories.TODAY))
+        context = snapshot.context(session=session, reference=factories.TODAY)
         pool = RegistrationPool()
-        pool.view(session, context.key(), housing_figures(), shortlists.DEFAULT_POLICY)
-        view = pool.view(session, context.key(), housing_figures(), shortlists.DEFAULT_POLICY)
-        dwelling = {"id": str(uuid.uuid4()), "max_occupants": 2, "bedrooms": 1, "suitable_for_children": False,
-                    "bare_rent_cents": 60000, "floor_area_m2": 45.0, "floor": 0, "has_elevator": False,
-                    "wheelchair_accessible": False, "gallery_access": False, "shared_entrance_households": 2,
-                    "next_to_business": False, "busy_road": False, "lat": 52.09, "lon": 5.12,
-                    "neighbourhood_code": "BU03440101", "municipality_code": "GM0344", "contract_types": ["regular"],
-                    "available_from": factories.dwelling()["available_from"],
-                    "nearest_place_m": [None, None, None, None]}
-        problem = shortlists._problem(view.prepared.registrations, [dwelling], context.doc, [], view.prepared.row_of)
+        pool.view(session, shortlists.pool_key(context), housing_figures(), shortlists.DEFAULT_POLICY)
+        view = pool.view(session, shortlists.pool_key(context), housing_figures(), shortlists.DEFAULT_POLICY)
+        dwelling = DwellingRow(
+            id=str(uuid.uuid4()), max_occupants=2, bedrooms=1, suitable_for_children=False, bare_rent_cents=60000,
+            floor_area_m2=45.0, floor=0, has_elevator=False, wheelchair_accessible=False, gallery_access=False,
+            shared_entrance_households=2, next_to_business=False, busy_road=False, lat=52.09, lon=5.12,
+            neighbourhood_code="BU03440101", municipality_code="GM0344", contract_types=("regular",),
+            available_from=date.fromisoformat(factories.dwelling()["available_from"]),
+            nearest_place_m=(math.inf,) * len(matching.CATEGORIES))
+        problem = shortlists._problem(view.prepared.registrations, [dwelling], context, [], view.prepared.row_of)
         seconds = []
         for _ in range(repeats):
             started = time.perf_counter()

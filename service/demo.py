@@ -243,8 +243,8 @@ class _Demo:
             session=self.session, org=org, data=RegistrationCreate.model_validate(form))
         if waited:
             registrations_service.set_waiting_since(
-                session=self.session, org=self.coordinator, registration_id=registered.registration.id,
-                waiting_since=registered.registration.created_at - waited,
+                session=self.session, org=self.coordinator, registration_id=registered.record.id,
+                waiting_since=registered.record.created_at - waited,
                 reason="demo: imported from the previous waiting list")
 
     # -- dwellings -------------------------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ class _Demo:
 
     def _offer(self, way: Way) -> None:
         data = _dwelling_form(self.rng, way)
-        dwelling = changes.offer_dwelling(session=self.session, org=way.corporation, data=data).dwelling
+        dwelling = changes.offer_dwelling(session=self.session, org=way.corporation, data=data).record
         way.dwelling_id = dwelling.id
         if dwelling.status == DwellingStatus.shortlisted.value:
             if way.published is not None:

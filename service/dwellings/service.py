@@ -1,12 +1,10 @@
 """Offering, reading, changing and withdrawing dwellings."""
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from service.audit import service as audit
@@ -15,6 +13,7 @@ from service.dwellings.models import DWELLING_STATES, EDITABLE_STATUSES, OPEN_ST
 from service.dwellings.schemas import DwellingCreate, DwellingFields, DwellingPublic, DwellingUpdate
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.fields import cents_to_euros, euros_to_cents
+from service.idempotency import Created, Kind, create_once
 from service.municipalities import service as municipalities
 from service.organisations.models import Organisation, OrganisationKind
 from service.regions import scope
@@ -23,14 +22,13 @@ from service.states import move
 from service.validation import invalid_fields_from
 
 ENTITY = "dwelling"
-
-
-@dataclass(frozen=True)
-class Offered:
-    """The dwelling an offer resulted in, and whether it was created now or is an idempotent replay."""
-
-    dwelling: Dwelling
-    created: bool
+# The dwelling an offer resulted in (`created` False: the same offer again, an idempotent replay).
+Offered = Created[Dwelling]
+# Dwellings are no personal data: reading one is not audited, so neither is a replay.
+OFFER = Kind[Dwelling](
+    entity_type=ENTITY, detail=lambda dwelling: {"to": dwelling.status}, replay_is_read=False,
+    taken=lambda existing: f"external_ref {existing.external_ref!r} is already used for another offer; "
+                           "change that dwelling with PATCH or use a new external_ref")
 
 
 @dataclass(frozen=True)
@@ -40,10 +38,6 @@ class Changed:
     dwelling: Dwelling
     fields: frozenset[str]
     moved: bool
-
-
-def _digest(data: DwellingCreate) -> str:
-    return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
 
 
 def _columns(data: DwellingFields) -> dict[str, Any]:
@@ -148,40 +142,19 @@ def _check_references(*, session: Session, org: Organisation, data: DwellingFiel
 
 def offer_dwelling(*, session: Session, org: Organisation, data: DwellingCreate) -> Offered:
     """Store a corporation's offer; the same `external_ref` again never creates a second dwelling."""
-    digest = _digest(data)
-    existing = _by_external_ref(session=session, org=org, external_ref=data.external_ref)
-    if existing is not None:
-        return _replayed(existing=existing, digest=digest)
-    _check_references(session=session, org=org, data=data)
-    dwelling = Dwelling(corporation_id=org.id, external_ref=data.external_ref, create_digest=digest, **_columns(data))
-    try:
-        # A savepoint, so that losing a race with a concurrent identical offer leaves the transaction usable.
-        with session.begin_nested():
-            session.add(dwelling)
-    except IntegrityError:
-        existing = _by_external_ref(session=session, org=org, external_ref=data.external_ref)
-        if existing is None:
-            raise
-        return _replayed(existing=existing, digest=digest)
-    audit.record(session=session, organisation=org, action="create", entity_type=ENTITY, entity_id=dwelling.id,
-                 detail={"to": dwelling.status})
-    return Offered(dwelling=dwelling, created=True)
+
+    def make(digest: str) -> Dwelling:
+        _check_references(session=session, org=org, data=data)
+        return Dwelling(corporation_id=org.id, external_ref=data.external_ref, create_digest=digest, **_columns(data))
+
+    return create_once(session=session, org=org, kind=OFFER, data=data, make=make,
+                       find=lambda: _by_external_ref(session=session, org=org, external_ref=data.external_ref))
 
 
 def _by_external_ref(*, session: Session, org: Organisation, external_ref: str) -> Dwelling | None:
     return session.exec(
         select(Dwelling).where(Dwelling.corporation_id == org.id, Dwelling.external_ref == external_ref)
     ).first()
-
-
-def _replayed(*, existing: Dwelling, digest: str) -> Offered:
-    if existing.create_digest != digest:
-        raise Conflict(
-            f"external_ref {existing.external_ref!r} is already used for another offer; "
-            "change that dwelling with PATCH or use a new external_ref",
-            existing_id=str(existing.id),
-        )
-    return Offered(dwelling=existing, created=False)
 
 
 def get_dwelling(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, for_update: bool = False) -> Dwelling:

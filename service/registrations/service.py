@@ -1,13 +1,10 @@
 """Registering clients, reading and changing registrations, and the minimised candidate profile."""
 
-import hashlib
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from service import housing_figures
@@ -15,6 +12,7 @@ from service.audit import service as audit
 from service.concurrency import check_version
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.fields import cents_to_euros, euros_to_cents
+from service.idempotency import Created, Kind, create_once
 from service.municipalities import service as municipalities
 from service.organisations import service as organisations
 from service.organisations.models import Organisation, OrganisationKind
@@ -42,12 +40,14 @@ AGE_BANDS = ((16, 17, "16-17"), (18, 22, "18-22"), (23, 26, "23-26"), (27, 35, "
              (51, 66, "51-66"), (67, 200, "67+"))
 
 
-@dataclass(frozen=True)
-class Registered:
-    """The registration a submission resulted in, and whether it was created now or is an idempotent replay."""
-
-    registration: Registration
-    created: bool
+# The registration a submission resulted in (`created` False: the same form again, an idempotent replay).
+Registered = Created[Registration]
+# A replay answers with the whole stored record: a read like any other, so audited as one.
+SUBMISSION = Kind[Registration](
+    entity_type=ENTITY, replay_is_read=True,
+    detail=lambda reg: {"to": reg.status, "form_version": reg.form_version, "region": reg.region_code},
+    taken=lambda existing: f"client_ref {existing.client_ref!r} is already registered with other answers; "
+                           "change that registration with PATCH")
 
 
 def _columns(data: RegistrationFields) -> dict[str, Any]:
@@ -172,28 +172,18 @@ def _check_references(*, session: Session, data: RegistrationFields) -> None:
 
 def submit_registration(*, session: Session, org: Organisation, data: RegistrationCreate) -> Registered:
     """Store a care provider's registration; the same `client_ref` again never creates a second one."""
-    digest = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
-    existing = _by_client_ref(session=session, org=org, client_ref=data.client_ref)
-    if existing is not None:
-        return _replayed(session=session, org=org, existing=existing, digest=digest)
-    region = _region_for(session=session, org=org, wanted=data.region)
-    _check_references(session=session, data=data)
-    now = utcnow()
-    # Waiting time counts from the moment of registration: the very same instant as `created_at`.
-    reg = Registration(care_provider_id=org.id, region_code=region, client_ref=data.client_ref, create_digest=digest,
-                       form_version=data.form_version, created_at=now, updated_at=now, waiting_since=now,
-                       **_columns(data))
-    try:
-        with session.begin_nested():
-            session.add(reg)
-    except IntegrityError:
-        existing = _by_client_ref(session=session, org=org, client_ref=data.client_ref)
-        if existing is None:
-            raise
-        return _replayed(session=session, org=org, existing=existing, digest=digest)
-    audit.record(session=session, organisation=org, action="create", entity_type=ENTITY, entity_id=reg.id,
-                 detail={"to": reg.status, "form_version": reg.form_version, "region": region})
-    return Registered(registration=reg, created=True)
+
+    def make(digest: str) -> Registration:
+        region = _region_for(session=session, org=org, wanted=data.region)
+        _check_references(session=session, data=data)
+        now = utcnow()
+        # Waiting time counts from the moment of registration: the very same instant as `created_at`.
+        return Registration(care_provider_id=org.id, region_code=region, client_ref=data.client_ref,
+                            create_digest=digest, form_version=data.form_version, created_at=now, updated_at=now,
+                            waiting_since=now, **_columns(data))
+
+    return create_once(session=session, org=org, kind=SUBMISSION, data=data, make=make,
+                       find=lambda: _by_client_ref(session=session, org=org, client_ref=data.client_ref))
 
 
 def _region_for(*, session: Session, org: Organisation, wanted: str | None) -> str:
@@ -224,18 +214,6 @@ def _by_client_ref(*, session: Session, org: Organisation, client_ref: str) -> R
     return session.exec(
         select(Registration).where(Registration.care_provider_id == org.id, Registration.client_ref == client_ref)
     ).first()
-
-
-def _replayed(*, session: Session, org: Organisation, existing: Registration, digest: str) -> Registered:
-    if existing.create_digest != digest:
-        raise Conflict(
-            f"client_ref {existing.client_ref!r} is already registered with other answers; "
-            "change that registration with PATCH",
-            existing_id=str(existing.id),
-        )
-    # The replay answers with the whole stored record: a read like any other.
-    audit.record_reads(session=session, organisation=org, entity_type=ENTITY, entity_ids=[existing.id])
-    return Registered(registration=existing, created=False)
 
 
 def _load(*, session: Session, org: Organisation, registration_id: uuid.UUID, for_update: bool) -> Registration:

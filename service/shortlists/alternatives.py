@@ -42,7 +42,7 @@ def next_eligible(*, session: Session, dwelling: Dwelling, limit: int = DEFAULT_
     view = _view(session, context)
     rows = snapshot.dwelling_rows(session=session, dwellings=usable)
     rejected = snapshot.rejected_pairs(session=session, dwelling_ids=[dwelling.id])
-    problem = _problem(view.prepared.registrations, rows, context.doc, rejected, view.prepared.row_of)
+    problem = _problem(view.prepared.registrations, rows, context, rejected, view.prepared.row_of)
     params = replace(solve_params(5.0), slots_per_dwelling=max(1, min(limit, MAX_LIMIT)))
     (found,) = matching.instant_shortlist(problem, 0, params, prepared=view.prepared.tables,
                                           available=view.available, members=view.members).shortlists

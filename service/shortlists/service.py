@@ -11,7 +11,6 @@ import uuid
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from time import perf_counter
 from typing import Any
 
@@ -42,6 +41,7 @@ from service.shortlists.pool import versions
 from service.shortlists.pool.claim import Nomination, claim_rows, nominate
 from service.shortlists.pool.pool import PoolKey, PoolView, Regions, RegistrationPool, pool_for
 from service.shortlists.problem import build_problem, dwellings_of, policy_of
+from service.shortlists.rows import Context, DwellingRow, RegistrationRow
 from service.sqltypes import utcnow
 from service.states import move
 
@@ -58,26 +58,19 @@ INPUTS_FORMAT = 2
 DEFAULT_POLICY = matching.RegionPolicy(version_id="default")
 
 
-@dataclass(frozen=True)
-class Context:
-    """The non-registration inputs of a run: regions with policies, neighbourhood scores, recent placements."""
+def pool_key(context: Context) -> PoolKey:
+    """What the pool's prepared values of a run depend on: the context's day, regions and policies."""
+    regions = context.regions
+    return PoolKey(reference=context.reference_date,
+                   regions=Regions(tuple(frozenset(r.municipality_codes) for r in regions),
+                                   codes=tuple(r.code for r in regions)),
+                   policies=tuple(policy_of(r) for r in regions))
 
-    doc: dict[str, Any]
 
-    @property
-    def reference(self) -> date:
-        """The day the context was read on (waiting days count up to it)."""
-        return date.fromisoformat(self.doc["reference_date"])
-
-    def key(self) -> PoolKey:
-        regions = self.doc["regions"]
-        return PoolKey(reference=self.reference,
-                       regions=Regions(tuple(frozenset(r["municipality_codes"]) for r in regions),
-                                       codes=tuple(r["code"] for r in regions)),
-                       policies=tuple(policy_of(r) for r in regions))
-
-    def encode(self) -> bytes:
-        return zlib.compress(json.dumps(self.doc, separators=(",", ":"), sort_keys=True, default=str).encode(), 6)
+def _encode_context(context: Context) -> bytes:
+    """A context's stored form: canonical compressed JSON, stored once per content (its digest)."""
+    return zlib.compress(json.dumps(context.to_json(), separators=(",", ":"), sort_keys=True,
+                                    default=str).encode(), 6)
 
 
 @dataclass(frozen=True)
@@ -88,7 +81,7 @@ class Inputs:
     the run's own transaction (`overlay`), minus those withheld because another transaction took them.
     """
 
-    dwellings: list[dict[str, Any]]
+    dwellings: Sequence[DwellingRow]
     context_digest: str
     rejected_pairs: list[list[str]]
     as_of_seq: int
@@ -96,9 +89,9 @@ class Inputs:
     withheld: list[str]
 
     def encode(self) -> bytes:
-        doc = {"format": INPUTS_FORMAT, "dwellings": self.dwellings, "context_digest": self.context_digest,
-               "rejected_pairs": self.rejected_pairs, "as_of_seq": self.as_of_seq, "overlay": self.overlay,
-               "withheld": self.withheld}
+        doc = {"format": INPUTS_FORMAT, "dwellings": [d.to_json() for d in self.dwellings],
+               "context_digest": self.context_digest, "rejected_pairs": self.rejected_pairs,
+               "as_of_seq": self.as_of_seq, "overlay": self.overlay, "withheld": self.withheld}
         return zlib.compress(json.dumps(doc, separators=(",", ":"), default=str).encode(), 6)
 
 
@@ -116,26 +109,25 @@ def solve_params(seconds: float) -> matching.SolveParams:
     return matching.SolveParams(max_time_in_seconds=seconds, random_seed=RANDOM_SEED, num_workers=1)
 
 
-def _problem(view_regs: matching.Registrations, dwelling_rows: list[dict[str, Any]], context: dict[str, Any],
+def _problem(view_regs: matching.Registrations, dwelling_rows: Sequence[DwellingRow], context: Context,
              rejected: Sequence[Sequence[str]], row_of: dict[str, int]) -> matching.Problem:
     """The matcher's problem: these dwellings against the view's registrations."""
-    regions = context["regions"]
-    d_index = {d["id"]: i for i, d in enumerate(dwelling_rows)}
+    d_index = {d.id: i for i, d in enumerate(dwelling_rows)}
     pairs = tuple((d_index[d], row_of[r]) for d, r in rejected if d in d_index and r in row_of)
-    return matching.Problem(dwellings=dwellings_of(dwelling_rows, regions), registrations=view_regs,
-                            policies=tuple(policy_of(r) for r in regions), figures=housing_figures(),
-                            default_policy=DEFAULT_POLICY, neighbourhood_vulnerability=context["vulnerability"],
-                            recent_placements=context["recent_placements"], rejected_pairs=pairs)
+    return matching.Problem(dwellings=dwellings_of(dwelling_rows, context.regions), registrations=view_regs,
+                            policies=tuple(policy_of(r) for r in context.regions), figures=housing_figures(),
+                            default_policy=DEFAULT_POLICY, neighbourhood_vulnerability=context.vulnerability,
+                            recent_placements=context.recent_placements, rejected_pairs=pairs)
 
 
 def _context(session: Session, dwellings: list[Dwelling] | None = None) -> Context:
     """The context of a run; of an instant run only its dwelling's neighbourhood scores and placements."""
     neighbourhoods = None if dwellings is None else [d.neighbourhood_code for d in dwellings]
-    return Context(snapshot.context(session=session, reference=utcnow().date(), neighbourhoods=neighbourhoods))
+    return snapshot.context(session=session, reference=utcnow().date(), neighbourhoods=neighbourhoods)
 
 
 def _view(session: Session, context: Context, *, exact: bool = False) -> PoolView:
-    return pool_for(session).view(session, context.key(), housing_figures(), DEFAULT_POLICY, exact=exact)
+    return pool_for(session).view(session, pool_key(context), housing_figures(), DEFAULT_POLICY, exact=exact)
 
 
 @dataclass(frozen=True)
@@ -157,7 +149,7 @@ def _withhold(view: PoolView, withheld: set[str]) -> np.ndarray:
     return available
 
 
-def _solve_and_claim(session: Session, context: Context, dwelling_rows: list[dict[str, Any]],
+def _solve_and_claim(session: Session, context: Context, dwelling_rows: Sequence[DwellingRow],
                      rejected: Sequence[Sequence[str]], kind: RunKind, seconds: float) -> Solved:
     """Solve, claim every proposed candidate, and solve again without those another transaction took."""
     withheld: set[str] = set()
@@ -165,7 +157,7 @@ def _solve_and_claim(session: Session, context: Context, dwelling_rows: list[dic
     attempts = ROUND_CLAIM_ATTEMPTS if kind == RunKind.round else MAX_CLAIM_ATTEMPTS
     for attempt in range(1, attempts + 1):
         view = _view(session, context, exact=kind == RunKind.round)
-        problem = _problem(view.prepared.registrations, dwelling_rows, context.doc, rejected, view.prepared.row_of)
+        problem = _problem(view.prepared.registrations, dwelling_rows, context, rejected, view.prepared.row_of)
         available = _withhold(view, withheld)
         if kind == RunKind.round:
             result = matching.solve(problem, solve_params(seconds),
@@ -217,10 +209,10 @@ def evaluate_pair(*, session: Session, dwelling: Dwelling, registration: Registr
     if not usable:
         return PairCheck(failed_rules=["AFFORDABILITY"], score=0, score_breakdown={})
     context = _context(session, [dwelling])
-    single = RegistrationPool.single(session, context.key(), registration, housing_figures(), DEFAULT_POLICY)
+    single = RegistrationPool.single(session, pool_key(context), registration, housing_figures(), DEFAULT_POLICY)
     rows = snapshot.dwelling_rows(session=session, dwellings=usable)
     rejected = snapshot.rejected_pairs(session=session, dwelling_ids=[dwelling.id])
-    problem = _problem(single.prepared.registrations, rows, context.doc, rejected, single.prepared.row_of)
+    problem = _problem(single.prepared.registrations, rows, context, rejected, single.prepared.row_of)
     (shortlist,) = matching.instant_shortlist(problem, 0, solve_params(5.0), prepared=single.prepared.tables,
                                               available=np.ones(1, np.bool_), members=single.members).shortlists
     if shortlist.candidates:
@@ -295,19 +287,18 @@ def run_round(*, session: Session, org: Organisation, municipalities: Iterable[s
 
 def _versions_by_municipality(context: Context) -> dict[str, str]:
     """Municipality code -> the policy version its region used in this run."""
-    return {code: f"{region['code']}@v{region['policy_version']}"
-            for region in context.doc["regions"] for code in region["municipality_codes"]}
+    return {code: region.version_id for region in context.regions for code in region.municipality_codes}
 
 
 def _store_run(*, session: Session, kind: RunKind, org: Organisation | None, context: Context,
-               dwelling_rows: list[dict[str, Any]], rejected: Sequence[Sequence[str]], solved: Solved | None,
+               dwelling_rows: Sequence[DwellingRow], rejected: Sequence[Sequence[str]], solved: Solved | None,
                seconds: dict[str, float], skipped: dict[str, str]) -> MatchingRun:
     result = solved.result if solved else None
     view = solved.view if solved else None
     # The regions whose dwellings the run proposed for: its figures are theirs alone.
-    regions = sorted({region["code"] for region in context.doc["regions"] for d in dwelling_rows
-                      if d["municipality_code"] in region["municipality_codes"]})
-    inputs = Inputs(dwellings=dwelling_rows, context_digest=versions.store_blob(session, context.encode()),
+    regions = sorted({region.code for region in context.regions for d in dwelling_rows
+                      if d.municipality_code in region.municipality_codes})
+    inputs = Inputs(dwellings=dwelling_rows, context_digest=versions.store_blob(session, _encode_context(context)),
                     rejected_pairs=[list(p) for p in rejected], as_of_seq=view.as_of_seq if view else 0,
                     overlay=[list(o) for o in view.overlay] if view else [],
                     withheld=sorted(solved.withheld) if solved else [])
@@ -319,7 +310,7 @@ def _store_run(*, session: Session, kind: RunKind, org: Organisation | None, con
         objective=result.objective if result else 0, bound=float(result.bound) if result else 0.0,
         gap=float(result.gap) if result else 0.0,
         seconds={**{k: round(v, 4) for k, v in seconds.items()}, "claim_attempts": solved.attempts if solved else 0},
-        policy_versions={r["code"]: r["policy_version"] for r in context.doc["regions"] if r["code"] in regions},
+        policy_versions={r.code: r.policy_version for r in context.regions if r.code in regions},
         regions=regions,
         skipped=skipped, inputs=inputs.encode(), as_of_seq=inputs.as_of_seq,
     )
@@ -331,7 +322,7 @@ def _listed_members(view: PoolView | None, context: Context, regions: list[str])
     """How many of the run's registrations are on the lists of its regions (the others could not be matched)."""
     if view is None:
         return 0
-    codes = [r["code"] for r in context.doc["regions"]]
+    codes = [r.code for r in context.regions]
     listed = view.prepared.registrations.region_index
     if listed is None:
         return int(view.members.sum())
@@ -434,11 +425,11 @@ def replay_run(*, session: Session, run: MatchingRun) -> matching.MatchResult | 
     blob = versions.load_blob(session, doc["context_digest"])
     if blob is None:
         raise NotFound(f"the inputs of matching run {run.id} are no longer stored")
-    context = Context(json.loads(zlib.decompress(blob)))
-    view = RegistrationPool.as_of(session, context.key(), doc["as_of_seq"], [tuple(o) for o in doc["overlay"]],
+    context = Context.from_json(json.loads(zlib.decompress(blob)))
+    view = RegistrationPool.as_of(session, pool_key(context), doc["as_of_seq"], [tuple(o) for o in doc["overlay"]],
                                   housing_figures(), DEFAULT_POLICY)
-    problem = _problem(view.prepared.registrations, doc["dwellings"], context.doc, doc["rejected_pairs"],
-                       view.prepared.row_of)
+    problem = _problem(view.prepared.registrations, [DwellingRow.from_json(d) for d in doc["dwellings"]], context,
+                       doc["rejected_pairs"], view.prepared.row_of)
     available = _withhold(view, set(doc["withheld"]))
     if run.kind == RunKind.round:
         return matching.solve(problem, solve_params(DEFAULT_ROUND_SECONDS),
@@ -450,7 +441,9 @@ def _replay_copied(doc: dict[str, Any], kind: RunKind) -> matching.MatchResult |
     # Runs stored before change numbers carry a copy of every registration they saw.
     if not doc["dwellings"]:
         return None
-    problem = build_problem(dwellings=doc["dwellings"], registrations=doc["registrations"], context=doc["context"],
+    problem = build_problem(dwellings=[DwellingRow.from_json(d) for d in doc["dwellings"]],
+                            registrations=[RegistrationRow.from_json(r) for r in doc["registrations"]],
+                            context=Context.from_json(doc["context"]),
                             rejected_pairs=[(d, r) for d, r in doc["context"].get("rejected_pairs", [])])
     if kind == RunKind.round:
         return matching.solve(problem, solve_params(DEFAULT_ROUND_SECONDS))

@@ -1,13 +1,12 @@
-"""Reading what a matching run needs from the database into a plain, JSON-able snapshot.
+"""Reading what a matching run needs from the database into the matcher's typed records (service.shortlists.rows).
 
-The snapshot is the single input of `problem.build_problem` and is stored with every run, so any result can be
+The snapshot is the single input of `problem.build_problem`, and a run stores it (its JSON form) so any result can be
 reproduced and explained later from exactly what the matcher saw.
 """
 
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -23,31 +22,32 @@ from service.shortlists.models import (
     ShortlistCandidate,
     ShortlistStatus,
 )
+from service.shortlists.rows import (
+    DWELLING_COLUMNS,
+    Context,
+    DwellingRow,
+    RegionRow,
+    RegistrationRow,
+)
 
 # Placements in a neighbourhood within this window count towards spreading (liveability).
 RECENT_PLACEMENT_DAYS = 365
-DWELLING_COLUMNS = ("max_occupants", "bedrooms", "suitable_for_children", "bare_rent_cents", "floor_area_m2", "floor",
-                    "has_elevator", "wheelchair_accessible", "gallery_access", "shared_entrance_households",
-                    "next_to_business", "busy_road", "lat", "lon", "neighbourhood_code", "municipality_code")
-REGISTRATION_COLUMNS = ("birth_year", "adults", "annual_income_cents", "support_intensity", "low_stimulus",
-                        "needs_wheelchair", "needs_no_stairs", "contract", "avoid_nearby", "avoid_areas",
-                        "avoid_points", "regional_ties", "preferred_municipalities")
 
 
-def dwelling_rows(*, session: Session, dwellings: list[Dwelling]) -> list[dict[str, Any]]:
-    """The matcher's view of dwellings, with their nearest-place distances (None = no place known)."""
+def dwelling_rows(*, session: Session, dwellings: list[Dwelling]) -> list[DwellingRow]:
+    """The matcher's view of dwellings, with their nearest-place distances (inf = no place known)."""
     distances = places_service.nearest_distances(session=session, dwelling_ids=[d.id for d in dwellings])
     return [
-        {"id": str(d.id), **{c: getattr(d, c) for c in DWELLING_COLUMNS},
-         "contract_types": list(d.contract_types), "available_from": d.available_from.isoformat(),
-         "nearest_place_m": [None if v == float("inf") else float(v) for v in distances[i]]}
+        DwellingRow(id=str(d.id), **{name: getattr(d, name) for name in DWELLING_COLUMNS},
+                    contract_types=tuple(d.contract_types), available_from=d.available_from,
+                    nearest_place_m=tuple(float(v) for v in distances[i]))
         for i, d in enumerate(dwellings)
     ]
 
 
 def registration_rows(
     *, session: Session, registrations: list[Registration], available: set[uuid.UUID], reference: date
-) -> list[dict[str, Any]]:
+) -> list[RegistrationRow]:
     """The matcher's view of registrations: pseudonymous ids, no notes, no client references.
 
     Active exemptions (valid on `reference`) lift their rules and mark urgency; they are read in one query.
@@ -56,17 +56,15 @@ def registration_rows(
                                                    today=reference)
     none = exemptions_service.MatcherExemptions(exempt_rules=frozenset(), urgent=False)
     return [
-        {"id": str(r.id), "region": r.region_code, **{c: getattr(r, c) for c in REGISTRATION_COLUMNS},
-         "children": len(r.children_birth_years), "ready_from": r.ready_from.isoformat(),
-         "waiting_days": max(0, (reference - r.waiting_since.date()).days),
-         "registered_at": int(r.created_at.timestamp() * 1_000_000),
-         "available": r.id in available, "exempt_rules": sorted(exempt.get(r.id, none).exempt_rules),
-         "urgent": exempt.get(r.id, none).urgent}
+        RegistrationRow.of_registration(
+            r, id=str(r.id), waiting_days=max(0, (reference - r.waiting_since.date()).days),
+            available=r.id in available, exempt_rules=tuple(sorted(exempt.get(r.id, none).exempt_rules)),
+            urgent=exempt.get(r.id, none).urgent)
         for r in registrations
     ]
 
 
-def context(*, session: Session, reference: date, neighbourhoods: Iterable[str] | None = None) -> dict[str, Any]:
+def context(*, session: Session, reference: date, neighbourhoods: Iterable[str] | None = None) -> Context:
     """Regions with their current policies, neighbourhood scores and recent placements.
 
     Scores and placements only of `neighbourhoods` when named (an instant run reads only its dwelling's).
@@ -82,14 +80,14 @@ def context(*, session: Session, reference: date, neighbourhoods: Iterable[str] 
     recent: dict[str, int] = {}
     for code in let:
         recent[code] = recent.get(code, 0) + 1
-    return {
-        "reference_date": reference.isoformat(),
-        "regions": [{"code": v.region.code, "policy_version": v.region.policy_version,
-                     "municipality_codes": v.municipality_codes, "policy": v.policy.model_dump(mode="json")}
-                    for v in regions],
-        "vulnerability": regions_service.vulnerability_scores(session=session, codes=neighbourhoods),
-        "recent_placements": recent,
-    }
+    return Context(
+        reference_date=reference,
+        regions=tuple(RegionRow(code=v.region.code, policy_version=v.region.policy_version,
+                                municipality_codes=tuple(v.municipality_codes), policy=v.policy.model_dump(mode="json"))
+                      for v in regions),
+        vulnerability=regions_service.vulnerability_scores(session=session, codes=neighbourhoods),
+        recent_placements=recent,
+    )
 
 
 def registrations_on_open_shortlists(*, session: Session, statuses: set[str] | None = None) -> set[uuid.UUID]:

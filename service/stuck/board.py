@@ -86,9 +86,9 @@ def stuck_board(*, session: Session, org: Organisation, rule: str | None, limit:
     items = [StuckCase(registration_id=case.registration.id, client_ref=case.registration.client_ref,
                        care_provider_name=names.get(case.registration.care_provider_id, ""),
                        region_code=case.registration.region_code, waiting_since=case.registration.waiting_since,
-                       waiting_days=int(case.row["waiting_days"]), open_dwellings=case.diagnosis.dwellings,
+                       waiting_days=case.row.waiting_days, open_dwellings=case.diagnosis.dwellings,
                        eligible=case.diagnosis.eligible, blockers=blockers[case.registration.id],
-                       exempt_rules=tuple(case.row["exempt_rules"]), urgent=bool(case.row["urgent"]))
+                       exempt_rules=case.row.exempt_rules, urgent=case.row.urgent)
              for case in page]
     return StuckBoard(items=items, total=len(chosen), all_total=len(found), counts=counts,
                       no_single_rule=no_single, rule=rule or None)

@@ -6,7 +6,8 @@ nominated, and on no published shortlist.
 """
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -23,27 +24,29 @@ from service.registrations.models import Registration, RegistrationStatus
 from service.shortlists import snapshot
 from service.shortlists.models import ShortlistStatus
 from service.shortlists.problem import build_problem
+from service.shortlists.rows import Context, DwellingRow, RegistrationRow
 from service.sqltypes import utcnow
 from service.stuck.schemas import EligibilityPublic, RuleDiagnosis, StuckPublic
 
 
 @dataclass(frozen=True)
 class OpenInputs:
-    """Snapshot rows of the open dwellings and some registrations, and the context they are judged in."""
+    """Snapshot rows of the open dwellings and some registrations, the context they are judged in, and the
+    (dwelling, registration) pairs never to propose again."""
 
-    dwellings: list[dict[str, Any]]
-    registrations: list[dict[str, Any]]
-    context: dict[str, Any]
+    dwellings: list[DwellingRow]
+    registrations: list[RegistrationRow]
+    context: Context
+    rejected_pairs: list[tuple[str, str]]
 
-    def problem(self, *, policies: dict[str, dict[str, Any]] | None = None) -> matching.Problem:
+    def problem(self, *, policies: Mapping[str, Mapping[str, Any]] | None = None) -> matching.Problem:
         """The matcher's problem; `policies` replaces regions' policy documents (region code -> policy)."""
         context = self.context
         if policies:
-            context = {**context, "regions": [{**r, "policy": policies.get(r["code"], r["policy"])}
-                                              for r in context["regions"]]}
-        pairs = [(d, r) for d, r in context["rejected_pairs"]]
+            context = replace(context, regions=tuple(replace(r, policy=policies.get(r.code, r.policy))
+                                                     for r in context.regions))
         return build_problem(dwellings=self.dwellings, registrations=self.registrations, context=context,
-                             rejected_pairs=pairs)
+                             rejected_pairs=self.rejected_pairs)
 
 
 def open_dwellings(*, session: Session, municipality_codes: list[str] | None = None) -> list[Dwelling]:
@@ -64,13 +67,12 @@ def open_inputs(*, session: Session, registrations: list[Registration],
     published = snapshot.registrations_on_open_shortlists(session=session, statuses={ShortlistStatus.published.value})
     matchable = {RegistrationStatus.active.value, RegistrationStatus.nominated.value}
     available = {r.id for r in registrations if r.status in matchable and r.id not in published}
-    context = snapshot.context(session=session, reference=reference)
-    context["rejected_pairs"] = snapshot.rejected_pairs(session=session, dwelling_ids=[d.id for d in dwellings])
     return OpenInputs(
         dwellings=snapshot.dwelling_rows(session=session, dwellings=dwellings),
         registrations=snapshot.registration_rows(session=session, registrations=registrations, available=available,
                                                  reference=reference),
-        context=context)
+        context=snapshot.context(session=session, reference=reference),
+        rejected_pairs=snapshot.rejected_pairs(session=session, dwelling_ids=[d.id for d in dwellings]))
 
 
 def summary(diagnosis: matching.RegistrationDiagnosis) -> tuple[list[str], str]:
@@ -86,14 +88,14 @@ def summary(diagnosis: matching.RegistrationDiagnosis) -> tuple[list[str], str]:
     return blocking, "; ".join(parts)
 
 
-def _public(row: dict[str, Any], reg: Registration, diagnosis: matching.RegistrationDiagnosis) -> dict[str, Any]:
+def _public(row: RegistrationRow, reg: Registration, diagnosis: matching.RegistrationDiagnosis) -> dict[str, Any]:
     blocking, text = summary(diagnosis)
-    return {"registration_id": reg.id, "status": reg.status, "waiting_days": row["waiting_days"],
+    return {"registration_id": reg.id, "status": reg.status, "waiting_days": row.waiting_days,
             "open_dwellings": diagnosis.dwellings, "eligible": diagnosis.eligible,
             "rules": [RuleDiagnosis(code=code, passing=diagnosis.passing[code],
                                     eligible_without=diagnosis.eligible_without[code])
                       for code in matching.RULE_CODES],
-            "blocking_rules": blocking, "summary": text, "exempt_rules": row["exempt_rules"], "urgent": row["urgent"],
+            "blocking_rules": blocking, "summary": text, "exempt_rules": list(row.exempt_rules), "urgent": row.urgent,
             "care_provider_id": reg.care_provider_id}
 
 
@@ -118,7 +120,7 @@ def diagnose(*, session: Session, reg: Registration) -> EligibilityPublic:
 class Diagnosed:
     """One active registration of a coordinator's regions with its snapshot row and its diagnosis."""
 
-    row: dict[str, Any]
+    row: RegistrationRow
     registration: Registration
     diagnosis: matching.RegistrationDiagnosis
 
@@ -141,7 +143,7 @@ def stuck(*, session: Session, org: Organisation, min_days: int | None = None) -
     diagnoses = matching.diagnose_registrations(inputs.problem())
     return [Diagnosed(row=row, registration=reg, diagnosis=d)
             for row, reg, d in zip(inputs.registrations, registrations, diagnoses, strict=True)
-            if d.eligible == 0 or (min_days is not None and row["waiting_days"] > min_days)]
+            if d.eligible == 0 or (min_days is not None and row.waiting_days > min_days)]
 
 
 def stuck_cases(*, session: Session, org: Organisation, min_days: int | None, limit: int,

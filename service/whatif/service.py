@@ -19,6 +19,7 @@ from service.regions import service as regions_service
 from service.regions.schemas import Policy
 from service.shortlists import service as shortlists_service
 from service.shortlists import snapshot
+from service.shortlists.rows import RegistrationRow
 from service.stuck import service as stuck_service
 from service.whatif.schemas import Outcome, Unstuck, WhatIfPublic, WhatIfRequest
 
@@ -33,7 +34,7 @@ def _changed_policy(current: Policy, changes: dict[str, Any]) -> Policy:
         raise InvalidFields(errors) from None
 
 
-def _outcome(problem: matching.Problem, rows: list[dict[str, Any]], seconds: float) -> tuple[
+def _outcome(problem: matching.Problem, rows: list[RegistrationRow], seconds: float) -> tuple[
         Outcome, list[matching.RegistrationDiagnosis], set[str]]:
     diagnoses = list(matching.diagnose_registrations(problem)) if rows else []
     eligible = sum(1 for d in diagnoses if d.eligible > 0)
@@ -41,7 +42,7 @@ def _outcome(problem: matching.Problem, rows: list[dict[str, Any]], seconds: flo
         return Outcome(eligible_registrations=eligible, filled_slots=0, mean_wait_days=None,
                        solver_status="NOT_RUN"), diagnoses, set()
     result = matching.solve(problem, shortlists_service.solve_params(seconds))
-    waits = [rows[c.registration_index]["waiting_days"] for s in result.shortlists for c in s.candidates]
+    waits = [rows[c.registration_index].waiting_days for s in result.shortlists for c in s.candidates]
     nominated = {c.registration_id for s in result.shortlists for c in s.candidates}
     mean = round(sum(waits) / len(waits), 2) if waits else None
     return Outcome(eligible_registrations=eligible, filled_slots=result.filled_slots, mean_wait_days=mean,

@@ -41,8 +41,8 @@ def offer_dwelling(data: DwellingCreate, org: Corporation, session: SessionDep, 
     offered = changes.offer_dwelling(session=session, org=org, data=data)
     if not offered.created:
         response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"{router.prefix}/{offered.dwelling.id}"
-    return _answer(response, service.to_public(offered.dwelling))
+    response.headers["Location"] = f"{router.prefix}/{offered.record.id}"
+    return _answer(response, service.to_public(offered.record))
 
 
 @router.get("", response_model=Page[DwellingPublic], responses=problem_responses(401, 403, 422))

@@ -52,8 +52,8 @@ def submit_registration(
     registered = service.submit_registration(session=session, org=org, data=data)
     if not registered.created:
         response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"{router.prefix}/{registered.registration.id}"
-    return _answer(response, service.to_public(registered.registration))
+    response.headers["Location"] = f"{router.prefix}/{registered.record.id}"
+    return _answer(response, service.to_public(registered.record))
 
 
 @router.get("", response_model=Page[RegistrationPublic], responses=problem_responses(401, 403, 422))

@@ -76,11 +76,11 @@ def test_the_upgrade_places_existing_registrations_on_lists_and_links_their_part
             scope.link(session=session, by=None, organisation=care.organisation, region_code="U16")
             scope.link(session=session, by=None, organisation=corporation.organisation, region_code="U16")
             tied = submit_registration(session=session, org=care.organisation, data=RegistrationCreate.model_validate(
-                factories.registration(preferred_municipalities=[]))).registration
+                factories.registration(preferred_municipalities=[]))).record
             almere = submit_registration(session=session, org=care.organisation, data=RegistrationCreate.model_validate(
                 factories.registration(regional_ties=[{"municipality_code": "GM0034", "years_resident": 3,
                                                        "years_work_or_study": 0}],
-                                       preferred_municipalities=[]))).registration
+                                       preferred_municipalities=[]))).record
             offer_dwelling(session=session, org=corporation.organisation,
                            data=DwellingCreate.model_validate(factories.dwelling()))
             session.commit()

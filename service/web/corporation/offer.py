@@ -318,5 +318,5 @@ def offer_dwelling(page: CorporationPage, form: PostedForm) -> Response:
     except Conflict:
         return _render(page, values=values, contract_types=contract_types, status_code=409,
                        errors=[(field_id("external_ref"), _(EXTERNAL_REF_TAKEN))])
-    return page.redirect(f"/woningen/{offered.dwelling.id}?gedaan=aangeboden")
+    return page.redirect(f"/woningen/{offered.record.id}?gedaan=aangeboden")
 

@@ -167,7 +167,7 @@ def _submit(page: Page, values: dict[str, str], *, draft_id: uuid.UUID | None, v
             "bij Mijn cliënten."))], mode=mode, action=url, version=version, status_code=409)
     if draft_id is not None:
         drafts.discard_draft(session=page.session, org=page.organisation, draft_id=draft_id, reason="submitted")
-    return page.redirect(f"/clienten/{registered.registration.id}?gedaan=aangemeld")
+    return page.redirect(f"/clienten/{registered.record.id}?gedaan=aangemeld")
 
 
 # --- the edit of a submitted registration --------------------------------------------------------------------------
