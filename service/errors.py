@@ -91,6 +91,12 @@ class TooManyRequests(ServiceError):
         self.headers = headers
 
 
+class Unavailable(ServiceError):
+    """The service cannot serve now (the readiness probe: no database, or one not migrated)."""
+
+    status, title = 503, "Service Unavailable"
+
+
 class InvalidFields(ServiceError):
     """Field errors found after parsing, such as a municipality code that does not exist."""
 

@@ -10,6 +10,7 @@ from service.config import Settings
 from service.logging import JsonFormatter
 from service.main import create_app
 from service.request_context import set_request_id
+from tests.service.helpers import problem
 
 
 def test_healthz_answers_without_a_key(anonymous):
@@ -33,9 +34,8 @@ def test_readyz_is_unavailable_when_the_schema_is_not_migrated(tmp_path, monkeyp
     empty = make_engine(f"sqlite:///{tmp_path}/empty.db")
     monkeypatch.setattr("service.health.routes.get_engine", lambda: empty)
     client = TestClient(create_app(Settings(database_url=f"sqlite:///{tmp_path}/empty.db")))
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert "doorstroom db upgrade" in response.json()["detail"]
+    body = problem(client.get("/readyz"), 503)
+    assert "doorstroom db upgrade" in body["detail"]
 
 
 def test_readyz_is_unavailable_when_the_database_is_unreachable(monkeypatch):
@@ -44,9 +44,9 @@ def test_readyz_is_unavailable_when_the_database_is_unreachable(monkeypatch):
     unreachable = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     monkeypatch.setattr("service.health.routes.get_engine", lambda: unreachable)
     client = TestClient(create_app(Settings(database_url="sqlite://")))
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["status"] == "unavailable"
+    body = problem(client.get("/readyz"), 503)
+    assert body["title"] == "Service Unavailable"
+    assert body["detail"] == "the database cannot be reached (OperationalError)"
 
 
 def test_every_response_carries_a_request_id_and_a_sane_incoming_one_is_kept(anonymous):
