@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,11 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from service.logging import error_classes, traceback_without_messages
 from service.request_context import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
 log = logging.getLogger("doorstroom.errors")
 
 
@@ -91,6 +94,12 @@ class TooManyRequests(ServiceError):
         self.headers = headers
 
 
+class Unavailable(ServiceError):
+    """The service cannot serve now (the readiness probe: no database, or one not migrated)."""
+
+    status, title = 503, "Service Unavailable"
+
+
 class InvalidFields(ServiceError):
     """Field errors found after parsing, such as a municipality code that does not exist."""
 
@@ -145,11 +154,26 @@ async def _on_service_error(_request: Request, exc: ServiceError) -> JSONRespons
     return problem_response(exc.to_problem(), headers=headers or None)
 
 
-async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "HTTP Error")
-    return problem_response(Problem(title=title, status=exc.status_code, detail=detail),
-                            headers=dict(exc.headers) if exc.headers else None)
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route whose path matched; RFC 9110 wants all the resource has.
+        headers["Allow"] = ", ".join(_documented_methods(request)) or headers.get("Allow", "")
+    return problem_response(Problem(title=title, status=exc.status_code, detail=detail), headers=headers or None)
+
+
+def _documented_methods(request: Request) -> list[str]:
+    """The methods the app's OpenAPI document has for the requested path (GET and POST for /v1/dwellings)."""
+    app = request.app
+    patterns: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "method_patterns", None)
+    if patterns is None:
+        patterns = [(compile_path(path)[0], {method.upper() for method in item} & HTTP_METHODS)
+                    for path, item in app.openapi().get("paths", {}).items()]
+        app.state.method_patterns = patterns
+    path = request.scope["path"]
+    return sorted({method for pattern, methods in patterns if pattern.match(path) for method in methods})
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -21,10 +21,11 @@ RecoveryCodeText = Annotated[str, StringConstraints(min_length=8, max_length=40)
 SetupTokenText = Annotated[str, StringConstraints(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-class SecretInput(BaseModel):
-    """Base of documents that carry a secret: unknown fields are refused, nothing is trimmed."""
+class SecretInput(StrictInput):
+    """Base of documents that carry a secret: as every input (unknown fields refused, text storable, numbers
+    strict), but nothing is trimmed. A NUL in an address or a code would reach the database's query otherwise."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(str_strip_whitespace=False)
 
 
 class SignInStage(StrEnum):

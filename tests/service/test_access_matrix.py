@@ -30,7 +30,6 @@ from typing import Any
 
 import pyotp
 import pytest
-import sqlalchemy
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -677,18 +676,14 @@ def matrix(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[M
     with throwaway_database(backend, str(tmp_path_factory.mktemp("matrix"))) as url, \
             pytest.MonkeyPatch.context() as patch:
         migrations.upgrade(url)
-        # Cheap Argon2id parameters for the people set up here; the readiness probe on an engine of its own
-        # (without the SQLite BEGIN IMMEDIATE, so it reads beside the open world transaction).
+        # Cheap Argon2id parameters for the people set up here.
         patch.setattr(passwords, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        probe = sqlalchemy.create_engine(url)
-        patch.setattr("service.health.routes.get_engine", lambda: probe)
         world = Matrix(backend, url)
         try:
             world.build()
             yield world
         finally:
             world.close()
-            probe.dispose()
 
 
 def _send(matrix: Matrix, op: Operation, office: Office, role: str, planned: Planned) -> tuple[Response, str]:

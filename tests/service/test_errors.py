@@ -65,6 +65,20 @@ def test_a_wrong_method_is_a_405_problem(client_for):
     problem(client_for("corporation").delete(DWELLINGS), 405)
 
 
+@pytest.mark.parametrize(("path", "allowed"), [
+    (DWELLINGS, {"GET", "POST"}),
+    ("/v1/dwellings/0b0e9f4e-53f6-4b8a-9d43-1f6f7ae0a1d2", {"GET", "PATCH"}),
+    ("/v1/regions/U16", {"GET", "PUT"}),
+    ("/v1/registrations/0b0e9f4e-53f6-4b8a-9d43-1f6f7ae0a1d2/withdraw", {"POST"}),
+])
+def test_a_405_allows_every_method_of_the_resource(anonymous, path, allowed):
+    # RFC 9110: the Allow header lists the methods the target resource supports, not only one route's.
+    for method in ("DELETE", "OPTIONS", "TRACE"):
+        response = anonymous.request(method, path)
+        problem(response, 405)
+        assert set(response.headers["allow"].split(", ")) == allowed, (method, response.headers["allow"])
+
+
 def test_an_unexpected_error_is_a_500_problem_without_its_message(app):
     def explode() -> None:
         raise RuntimeError("secret internals")

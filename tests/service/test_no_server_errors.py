@@ -5,8 +5,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
+from service.people.schemas import RecoveryCodeUse, SetupComplete, SignIn
 from service.places.geojson import parse_feature_collection
 from service.regions.schemas import RegionPut
 from tests import factories
@@ -74,6 +75,26 @@ def test_a_nul_in_a_waiting_since_reason_is_422(client_for):
     response = coordinator.put(f"{REGISTRATIONS}/{created['id']}/waiting-since",
                                json={"waiting_since": "2024-03-01T00:00:00Z", "reason": "imported\u0000list"})
     assert set(field_errors(response)) == {"reason"}
+
+
+def test_a_nul_in_a_sign_in_address_is_422(anonymous):
+    errors = field_errors(anonymous.post("/v1/auth/sign-in", json={"email": "a\u0000@b.nl", "password": "x"}))
+    assert errors == {"email": "must not contain NUL characters (\\u0000)"}
+
+
+@pytest.mark.parametrize(("model", "document", "field"), [
+    (SignIn, {"email": "a@b.nl", "password": "pass\u0000word"}, "password"),
+    (SetupComplete, {"token": "t" * 32, "password": "pass\u0000word"}, "password"),
+    (RecoveryCodeUse, {"code": "abcd\u0000efgh"}, "code"),
+])
+def test_documents_with_secrets_refuse_a_nul_in_free_text(model, document, field):
+    with pytest.raises(ValidationError) as refused:
+        model.model_validate(document)
+    assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [((field,), "text_unstorable")]
+
+
+def test_documents_with_secrets_keep_their_spaces():
+    assert SignIn(email="a@b.nl", password=" spaced out ").password == " spaced out "
 
 
 # --- numbers are strict -------------------------------------------------------------------------------------------

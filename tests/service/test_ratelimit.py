@@ -139,7 +139,7 @@ def test_bad_keys_count_per_address_and_the_probes_are_exempt(limited_app, make_
     assert body["detail"].startswith("too many requests for this address: at most 3 per minute")
     assert limited.headers["retry-after"] == "60" and limited.headers["x-request-id"]
     assert guesser.get("/healthz").status_code == 200
-    assert guesser.get("/readyz").status_code != 429  # it reads the default database, not the test's
+    assert guesser.get("/readyz").status_code == 200
 
 
 def test_the_address_limit_answers_before_a_body_is_read(limited_app, clock):

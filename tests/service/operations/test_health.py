@@ -2,51 +2,69 @@
 
 import json
 import logging
+from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import Engine
+from sqlmodel import Session
 
-from service import middleware
+from service import config, db, middleware
 from service.config import Settings
+from service.db import get_session, make_engine, transaction
 from service.logging import JsonFormatter
 from service.main import create_app
 from service.request_context import set_request_id
+from tests.service.helpers import problem
 
 
 def test_healthz_answers_without_a_key(anonymous):
     assert anonymous.get("/healthz").json() == {"status": "ok"}
 
 
-def test_readyz_reports_a_migrated_database_ready(monkeypatch, database_url):
-    from service.db import make_engine
-
-    migrated = make_engine(database_url)
-    monkeypatch.setattr("service.health.routes.get_engine", lambda: migrated)
-    response = TestClient(create_app(Settings(database_url=database_url))).get("/readyz")
-    migrated.dispose()
+def test_readyz_reports_a_migrated_database_ready(anonymous):
+    response = anonymous.get("/readyz")
     assert response.status_code == 200, response.text
-    assert response.json()["status"] == "ok"
+    assert response.json() == {"status": "ok"}
 
 
-def test_readyz_is_unavailable_when_the_schema_is_not_migrated(tmp_path, monkeypatch):
-    from service.db import make_engine
+def test_readyz_probes_the_database_the_requests_use(anonymous, tmp_path, monkeypatch):
+    # The environment names another, empty database; the app's requests (and so its probe) use the test's.
+    monkeypatch.setenv("DOORSTROOM_DATABASE_URL", f"sqlite:///{tmp_path}/elsewhere.db")
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    try:
+        response = anonymous.get("/readyz")
+    finally:
+        config.get_settings.cache_clear()
+        db.get_engine.cache_clear()
+    assert response.status_code == 200, response.text
 
+
+def _probe(engine: Engine) -> Response:
+    """GET /readyz of an app whose requests use `engine`."""
+    app = create_app(Settings(database_url="sqlite://"))
+
+    def _session() -> Iterator[Session]:
+        with Session(engine) as session:
+            yield from transaction(session)
+
+    app.dependency_overrides[get_session] = _session
+    return TestClient(app).get("/readyz")
+
+
+def test_readyz_is_unavailable_when_the_schema_is_not_migrated(tmp_path):
     empty = make_engine(f"sqlite:///{tmp_path}/empty.db")
-    monkeypatch.setattr("service.health.routes.get_engine", lambda: empty)
-    client = TestClient(create_app(Settings(database_url=f"sqlite:///{tmp_path}/empty.db")))
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert "doorstroom db upgrade" in response.json()["detail"]
+    body = problem(_probe(empty), 503)
+    empty.dispose()
+    assert "doorstroom db upgrade" in body["detail"]
 
 
-def test_readyz_is_unavailable_when_the_database_is_unreachable(monkeypatch):
-    from service.db import make_engine
-
+def test_readyz_is_unavailable_when_the_database_is_unreachable():
     unreachable = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    monkeypatch.setattr("service.health.routes.get_engine", lambda: unreachable)
-    client = TestClient(create_app(Settings(database_url="sqlite://")))
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["status"] == "unavailable"
+    body = problem(_probe(unreachable), 503)
+    assert body["title"] == "Service Unavailable"
+    assert body["detail"] == "the database cannot be reached (OperationalError)"
 
 
 def test_every_response_carries_a_request_id_and_a_sane_incoming_one_is_kept(anonymous):
