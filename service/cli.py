@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -259,6 +259,7 @@ def demo(
         keys_file.chmod(0o600)
     _print_json(keys)
     typer.echo(_people_block(keys["people"], sign_in_url), err=True)
+    typer.echo(_keys_block(keys), err=True)
 
 
 DEMO_ROLES = {"coordinator": "coordinator", "care_provider": "care provider", "corporation": "corporation"}
@@ -275,8 +276,22 @@ def _people_block(people: list[dict[str, str]], sign_in_url: str) -> str:
     lines += ["",
               "Two-factor sign-in: under `make run` (development mode) it is offered, not forced. Outside development",
               "the coordinator's and the care provider's person enrol TOTP at their first sign-in; the corporation's",
-              "may skip it. The API keys are in the JSON above (and in --keys-file).",
+              "may skip it. The API keys follow, by role and organisation (and are in the JSON above and --keys-file).",
               rule]
+    return "\n".join(lines)
+
+
+def _keys_block(keys: dict[str, Any]) -> str:
+    """The demo's API keys by role and organisation, with where each is in the keys file (the README's table)."""
+    rows = [("coordinator", keys["coordinator"], "coordinator")]
+    rows += [("corporation", entry, f"corporations[{i}]") for i, entry in enumerate(keys["corporations"])]
+    rows += [("care provider", entry, f"care_providers[{i}]") for i, entry in enumerate(keys["care_providers"])]
+    name_width = max(len(entry["name"]) for _, entry, _ in rows)
+    path_width = max(len(path) for _, _, path in rows)
+    lines = ["Demo API keys by role and organisation (Authorization: Bearer KEY; the place in --keys-file):", ""]
+    lines += [f"  {role:<14} {entry['name']:<{name_width}}  {path:<{path_width}}  {entry['api_key']}"
+              for role, entry, path in rows]
+    lines += ["", "=" * 100]
     return "\n".join(lines)
 
 

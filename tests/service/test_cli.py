@@ -51,8 +51,18 @@ def test_org_create_refuses_an_unknown_kind(cli_env):
 
 def test_demo_loads_both_regions_and_prints_working_keys(cli_env, tmp_path):
     keys_file = tmp_path / "keys.json"
-    keys = json.loads(_run("demo", "--keys-file", str(keys_file)))
+    printed = runner.invoke(cli, ["demo", "--keys-file", str(keys_file)])
+    assert printed.exit_code == 0, printed.output
+    keys = json.loads(printed.stdout)
     assert json.loads(keys_file.read_text()) == keys
+    # The block after the people: each key on one line with its role, organisation and place in the keys file.
+    table = [line.split() for line in printed.stderr.splitlines() if " ds_" in line]
+    expected = [["coordinator", keys["coordinator"]["name"], "coordinator", keys["coordinator"]["api_key"]]]
+    expected += [["corporation", c["name"], f"corporations[{i}]", c["api_key"]]
+                 for i, c in enumerate(keys["corporations"])]
+    expected += [["care provider", c["name"], f"care_providers[{i}]", c["api_key"]]
+                 for i, c in enumerate(keys["care_providers"])]
+    assert [" ".join(row) for row in table] == [" ".join(" ".join(cell.split()) for cell in row) for row in expected]
     # The README promises one coordinator, three corporations and four care providers, 241 registrations and 101
     # dwellings (a year of them: tests/service/test_demo.py checks where they stand).
     assert (len(keys["corporations"]), len(keys["care_providers"])) == (3, 4)

@@ -207,6 +207,32 @@ def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
+@contextmanager
+def serving(command: list[str], env: dict[str, str], port: int, stderr: Path) -> Iterator[str]:
+    """A real `doorstroom serve` process (in a process group of its own) once /readyz answers 200, its base URL;
+    the group is stopped afterwards."""
+    with stderr.open("w") as sink:
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=sink, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        def ready() -> bool:
+            assert server.poll() is None, stderr.read_text()
+            try:
+                return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        _wait_for(ready, 60, "/readyz to answer 200")
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+
+
 def test_serve_with_two_workers_shares_one_tick_on_postgresql_and_is_refused_on_sqlite(backend, fresh_database_url,
                                                                                        tmp_path):
     port = _free_port()
@@ -221,18 +247,7 @@ def test_serve_with_two_workers_shares_one_tick_on_postgresql_and_is_refused_on_
         return
 
     stderr = tmp_path / "serve.err"
-    with stderr.open("w") as sink:
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=sink, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        def ready() -> bool:
-            assert server.poll() is None, stderr.read_text()
-            try:
-                return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        _wait_for(ready, 60, "/readyz to answer 200")
+    with serving(command, env, port, stderr) as base:
         engine = make_engine(fresh_database_url)
         with Session(engine, expire_on_commit=False) as session:
             key = create_organisation(session=session, kind=OrganisationKind.coordinator, name="workers").api_key
@@ -254,13 +269,6 @@ def test_serve_with_two_workers_shares_one_tick_on_postgresql_and_is_refused_on_
             _wait_for(lambda: messages().count(SKIPPED) >= 2, 20, "ticks skipped while the lock is held elsewhere")
             seen = len(messages())
         _wait_for(lambda: "tick lock held" in messages()[seen:], 20, "a tick once the lock is free")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
 
     lines = _log_lines(stderr)
     assert len({line["msg"] for line in lines if line["msg"].startswith("Started server process")}) == 2
