@@ -152,27 +152,52 @@ def candidate_profile(
     )
 
 
-def _check_references(*, session: Session, data: RegistrationFields) -> None:
-    """Field errors that need the database: every municipality a code points into must exist."""
+def _named_codes(data: RegistrationFields) -> list[tuple[str, str]]:
+    """Each municipality-bearing code of a form with the field it stands in."""
     named: list[tuple[str, str]] = [(f"avoid_areas.{i}", c) for i, c in enumerate(data.avoid_areas)]
     named += [(f"regional_ties.{i}.municipality_code", t.municipality_code) for i, t in enumerate(data.regional_ties)]
     named += [(f"preferred_municipalities.{i}", c) for i, c in enumerate(data.preferred_municipalities)]
-    unknown = municipalities.unknown_municipalities(
-        session=session, codes={municipalities.municipality_of(code) for _, code in named}
-    )
-    errors = [
+    return named
+
+
+def referenced_municipalities(data: RegistrationFields) -> set[str]:
+    """The municipalities a form's codes point into (to look many forms up at once)."""
+    return {municipalities.municipality_of(code) for _, code in _named_codes(data)}
+
+
+def reference_errors(data: RegistrationFields, *, unknown: set[str]) -> list[FieldError]:
+    """The field errors of a form whose codes point into one of the `unknown` municipalities."""
+    return [
         FieldError(field=field, message=f"municipality {municipalities.municipality_of(code)} does not exist",
                    type="unknown_code")
-        for field, code in named
+        for field, code in _named_codes(data)
         if municipalities.municipality_of(code) in unknown
     ]
+
+
+def _check_references(*, session: Session, data: RegistrationFields) -> None:
+    """Field errors that need the database: every municipality a code points into must exist."""
+    unknown = municipalities.unknown_municipalities(session=session, codes=referenced_municipalities(data))
+    errors = reference_errors(data, unknown=unknown)
     if errors:
         raise InvalidFields(errors)
 
 
+def create_digest(data: RegistrationCreate) -> str:
+    """The fingerprint of a form that tells an idempotent replay from other answers under the same client_ref."""
+    return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+
+
+def stored_digests(*, session: Session, org: Organisation, client_refs: list[str]) -> dict[str, str]:
+    """The create digest of each of these client references a care provider has already registered."""
+    rows = session.exec(select(Registration.client_ref, Registration.create_digest).where(
+        Registration.care_provider_id == org.id, col(Registration.client_ref).in_(client_refs))).all()
+    return dict(rows)
+
+
 def submit_registration(*, session: Session, org: Organisation, data: RegistrationCreate) -> Registered:
     """Store a care provider's registration; the same `client_ref` again never creates a second one."""
-    digest = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+    digest = create_digest(data)
     existing = _by_client_ref(session=session, org=org, client_ref=data.client_ref)
     if existing is not None:
         return _replayed(session=session, org=org, existing=existing, digest=digest)
