@@ -16,6 +16,7 @@ from service.errors import install_error_handlers
 from service.events.routes import router as events_router
 from service.events.urls import WebhookPolicy
 from service.health.routes import router as health_router
+from service.imports.routes import exports_router
 from service.imports.routes import router as imports_router
 from service.logging import configure_logging
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
@@ -67,7 +68,7 @@ session and per address: over a limit the answer is 429 with `Retry-After` in se
 ROUTERS = (health_router, dwellings_router, registrations_router, regions_router, places_router,
            shortlists_router, workflow_router, events_router, audit_router, exemptions_router, stuck_router,
            whatif_router, targets_router, monitor_router, auth_router, people_router, keys_router,
-           imports_router)
+           imports_router, exports_router)
 
 
 def _operation_id(route: APIRoute) -> str:

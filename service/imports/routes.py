@@ -1,16 +1,18 @@
-"""HTTP routes of the imports: the waiting list from CSV or .xlsx (dry run, then all or nothing) and its template."""
+"""HTTP routes of the imports (the waiting list from CSV or .xlsx: dry run, then all or nothing; its template) and
+the exports of the registrations and dwellings lists."""
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from service.auth import Coordinator
+from service.auth import CareProviderOrCoordinator, Coordinator, CorporationOrCoordinator
 from service.db import SessionDep
 from service.errors import problem_responses
-from service.imports import registrations
+from service.imports import exports, registrations
+from service.imports.exports import ExportFormat
 from service.imports.schemas import ImportProblem, ImportReportPublic
-from service.imports.tables import MEDIA_TYPES, XLSX_TYPE, read_table
+from service.imports.tables import CSV_TYPE, MEDIA_TYPES, XLSX_TYPE, read_table
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}}
@@ -48,3 +50,29 @@ def registrations_template(_org: Coordinator) -> Response:
     """The waiting-list template workbook: a header row, two example rows and an explanation sheet."""
     return Response(registrations.template(), media_type=XLSX_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="wachtlijst-sjabloon.xlsx"'})
+
+
+exports_router = APIRouter(prefix="/v1/exports", tags=["exports"])
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {CSV_TYPE: {}, XLSX_TYPE: {}}, "description": "the list as a file"}}
+Format = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
+
+
+def _download(content: bytes, media_type: str, name: str) -> Response:
+    return Response(content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@exports_router.get("/registrations", response_class=Response,
+                    responses={**FILE_RESPONSES, **problem_responses(401, 403, 422)})
+def export_registrations(org: CareProviderOrCoordinator, session: SessionDep,
+                         fmt: Format = ExportFormat.csv) -> Response:
+    """Download the registrations you may see as CSV or .xlsx (each one exported is an audited read)."""
+    content, media_type = exports.registrations_file(session=session, org=org, fmt=fmt)
+    return _download(content, media_type, f"registrations.{fmt.value}")
+
+
+@exports_router.get("/dwellings", response_class=Response,
+                    responses={**FILE_RESPONSES, **problem_responses(401, 403, 422)})
+def export_dwellings(org: CorporationOrCoordinator, session: SessionDep, fmt: Format = ExportFormat.csv) -> Response:
+    """Download the dwellings you may see as CSV or .xlsx (a corporation its own, a coordinator its regions')."""
+    content, media_type = exports.dwellings_file(session=session, org=org, fmt=fmt)
+    return _download(content, media_type, f"dwellings.{fmt.value}")
