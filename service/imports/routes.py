@@ -53,7 +53,8 @@ def registrations_template(_org: Coordinator) -> Response:
 
 
 exports_router = APIRouter(prefix="/v1/exports", tags=["exports"])
-FILE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {CSV_TYPE: {}, XLSX_TYPE: {}}, "description": "the list as a file"}}
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {CSV_TYPE: {}, XLSX_TYPE: {}}, "description": "the list as a file"}}
 Format = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
 
 
