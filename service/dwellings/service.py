@@ -131,7 +131,7 @@ def to_public(dwelling: Dwelling) -> DwellingPublic:
     )
 
 
-def _check_references(*, session: Session, org: Organisation, data: DwellingFields) -> None:
+def check_references(*, session: Session, org: Organisation, data: DwellingFields) -> None:
     """Field errors that need the database: the neighbourhood's municipality must exist and lie in a region the
     corporation works in (a dwelling outside every region would reach no matching office)."""
     gm = municipalities.municipality_of(data.neighbourhood_code)
@@ -152,7 +152,7 @@ def offer_dwelling(*, session: Session, org: Organisation, data: DwellingCreate)
     existing = _by_external_ref(session=session, org=org, external_ref=data.external_ref)
     if existing is not None:
         return _replayed(existing=existing, digest=digest)
-    _check_references(session=session, org=org, data=data)
+    check_references(session=session, org=org, data=data)
     dwelling = Dwelling(corporation_id=org.id, external_ref=data.external_ref, create_digest=digest, **_columns(data))
     try:
         # A savepoint, so that losing a race with a concurrent identical offer leaves the transaction usable.
@@ -235,7 +235,7 @@ def update_dwelling(
         merged = DwellingFields.model_validate({**_document(dwelling), **changes})
     except ValidationError as exc:
         raise invalid_fields_from(exc) from None
-    _check_references(session=session, org=org, data=merged)
+    check_references(session=session, org=org, data=merged)
     moved = (merged.location.lat, merged.location.lon) != (dwelling.lat, dwelling.lon)
     for name, value in _columns(merged).items():
         setattr(dwelling, name, value)

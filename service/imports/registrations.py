@@ -107,11 +107,12 @@ class Report:
     unchanged: int = 0
 
 
-def _list(cell: str) -> list[str]:
+def as_list(cell: str) -> list[str]:
+    """The parts of a list cell (`a; b`)."""
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
-def _number(text: str) -> Any:
+def as_number(text: str) -> Any:
     """An integer or a decimal where the text is one, else the text itself (so the form reports the wrong type)."""
     if INTEGER.match(text):
         return int(text)
@@ -121,19 +122,20 @@ def _number(text: str) -> Any:
         return text
 
 
-def _bool(text: str) -> Any:
+def as_bool(text: str) -> Any:
+    """True or False for ja/nee (and yes/no, true/false, 1/0), else the text itself."""
     low = text.lower()
     return True if low in TRUE else False if low in FALSE else text
 
 
 def _parts(cell: str, names: tuple[str, ...], kinds: tuple[str, ...]) -> list[Any]:
     items: list[Any] = []
-    for part in _list(cell):
+    for part in as_list(cell):
         pieces = [p.strip() for p in part.split(":")]
         if len(pieces) != len(names):
             items.append(part)  # a string where an object belongs: reported by the form as the wrong shape
             continue
-        items.append({n: (p if k == "str" else _number(p)) for n, p, k in zip(names, pieces, kinds, strict=True)})
+        items.append({n: (p if k == "str" else as_number(p)) for n, p, k in zip(names, pieces, kinds, strict=True)})
     return items
 
 
@@ -144,29 +146,36 @@ def _document(cells: dict[str, str]) -> dict[str, Any]:
         "form_version": c.get("form_version") or "1",
         "client_ref": c.get("client_ref"),
         "region": c.get("region") or None,
-        "consent_to_share": _bool(c.get("consent_to_share", "")),
-        "birth_year": _number(c.get("birth_year", "")),
-        "household": {"adults": _number(c.get("household_adults", "")),
-                      "children": [_number(y) for y in _list(c.get("household_children", ""))]},
+        "consent_to_share": as_bool(c.get("consent_to_share", "")),
+        "birth_year": as_number(c.get("birth_year", "")),
+        "household": {"adults": as_number(c.get("household_adults", "")),
+                      "children": [as_number(y) for y in as_list(c.get("household_children", ""))]},
         "annual_income": c.get("annual_income", "").replace(",", "."),
         "current_setting": c.get("current_setting"),
         "support": {"intensity": c.get("support_intensity"),
-                    "guaranteed_after_move": _bool(c.get("support_guaranteed_after_move", ""))},
+                    "guaranteed_after_move": as_bool(c.get("support_guaranteed_after_move", ""))},
         "debt_counselling": c.get("debt_counselling"),
         "avoid_nearby": _parts(c.get("avoid_nearby", ""), ("category", "radius_m"), ("str", "int")),
-        "avoid_areas": _list(c.get("avoid_areas", "")),
+        "avoid_areas": as_list(c.get("avoid_areas", "")),
         "avoid_points": _parts(c.get("avoid_points", ""), ("lat", "lon", "radius_m"), ("num", "num", "int")),
         "low_stimulus": c.get("low_stimulus"),
-        "accessibility": {"wheelchair": _bool(c.get("accessibility_wheelchair", "")),
-                          "no_stairs": _bool(c.get("accessibility_no_stairs", ""))},
+        "accessibility": {"wheelchair": as_bool(c.get("accessibility_wheelchair", "")),
+                          "no_stairs": as_bool(c.get("accessibility_no_stairs", ""))},
         "regional_ties": _parts(c.get("regional_ties", ""),
                                 ("municipality_code", "years_resident", "years_work_or_study"), ("str", "int", "int")),
-        "preferred_municipalities": _list(c.get("preferred_municipalities", "")),
+        "preferred_municipalities": as_list(c.get("preferred_municipalities", "")),
         "contract": c.get("contract"),
         "ready_from": c.get("ready_from"),
         "notes": c.get("notes") or None,
     }
     return {k: v for k, v in doc.items() if v not in ("", None) or k in {"region", "notes"}}
+
+
+def refuse(problems: list[Problem]) -> None:
+    """Refuse an import with problems: a 422 naming each by row and column, so nothing is written."""
+    if problems:
+        raise InvalidFields([FieldError(field=f"row {p.row}" + (f", column {p.column}" if p.column else ""),
+                                        message=p.message, type="import") for p in problems])
 
 
 def column_of(field_path: str) -> str:
@@ -292,9 +301,7 @@ def _check_stored(*, session: Session, forms: list[tuple[int, Organisation, Regi
 def import_rows(*, session: Session, coordinator: Organisation, table: Table, filename: str) -> Report:
     """The import: all rows or none (a 422 naming each problem), idempotent on (care provider, client reference)."""
     report = check(session=session, coordinator=coordinator, table=table, filename=filename)
-    if report.problems:
-        raise InvalidFields([FieldError(field=f"row {p.row}" + (f", column {p.column}" if p.column else ""),
-                                        message=p.message, type="import") for p in report.problems])
+    refuse(report.problems)
     for item in report.checked:
         registered = registrations.submit_registration(session=session, org=item.provider, data=item.form)
         reg = registered.registration

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from service.auth import CareProviderOrCoordinator, Coordinator, CorporationOrCoordinator
+from service.auth import CareProviderOrCoordinator, Coordinator, Corporation, CorporationOrCoordinator
 from service.db import SessionDep
 from service.errors import problem_responses
-from service.imports import exports, registrations
+from service.imports import dwellings, exports, registrations
 from service.imports.exports import ExportFormat
 from service.imports.schemas import ImportProblem, ImportReportPublic
 from service.imports.tables import CSV_TYPE, MEDIA_TYPES, XLSX_TYPE, read_table
@@ -50,6 +50,23 @@ def registrations_template(_org: Coordinator) -> Response:
     """The waiting-list template workbook: a header row, two example rows and an explanation sheet."""
     return Response(registrations.template(), media_type=XLSX_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="wachtlijst-sjabloon.xlsx"'})
+
+
+@router.post("/dwellings", response_model=ImportReportPublic, openapi_extra=UPLOAD_BODY,
+             responses=problem_responses(400, 401, 403, 409, 413, 415, 422))
+def import_dwellings(
+    upload: Upload, org: Corporation, session: SessionDep,
+    dry_run: Annotated[bool, Query(description="check every row and write nothing")] = True,
+) -> ImportReportPublic:
+    """Import your vacancies (CSV or .xlsx, one row per dwelling); each new one is offered and shortlisted in turn."""
+    table = read_table(body=upload[0], media_type=upload[1])
+    if dry_run:
+        problems, valid = dwellings.check(session=session, corporation=org, table=table)
+        return ImportReportPublic(rows=len(table.rows), valid_rows=len(valid), dry_run=True, created=0, unchanged=0,
+                                  problems=[ImportProblem(**asdict(p)) for p in problems])
+    rows, created, unchanged = dwellings.import_rows(session=session, corporation=org, table=table)
+    return ImportReportPublic(rows=rows, valid_rows=rows, dry_run=False, created=created, unchanged=unchanged,
+                              problems=[])
 
 
 exports_router = APIRouter(prefix="/v1/exports", tags=["exports"])
