@@ -174,6 +174,12 @@ def _by_external_ref(*, session: Session, org: Organisation, external_ref: str) 
     ).first()
 
 
+def differs_from_stored(*, session: Session, org: Organisation, data: DwellingCreate) -> bool:
+    """True when the corporation already offered this external_ref with other answers (offering it would be 409)."""
+    existing = _by_external_ref(session=session, org=org, external_ref=data.external_ref)
+    return existing is not None and existing.create_digest != _digest(data)
+
+
 def _replayed(*, existing: Dwelling, digest: str) -> Offered:
     if existing.create_digest != digest:
         raise Conflict(

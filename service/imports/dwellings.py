@@ -94,6 +94,9 @@ def check(*, session: Session, corporation: Organisation, table: Table) -> tuple
                 dwellings.check_references(session=session, org=corporation, data=data)
             except InvalidFields as exc:
                 row += [Problem(row=number, column=_column(e.field), message=e.message) for e in exc.errors]
+            if dwellings.differs_from_stored(session=session, org=corporation, data=data):
+                row.append(Problem(row=number, column="external_ref", message=(
+                    f"{data.external_ref} is already offered with other answers; change that dwelling instead")))
             if not row:
                 valid.append(data)
         problems += row

@@ -56,3 +56,11 @@ def test_the_import_offers_each_new_dwelling_once_and_shortlists_it(client_for):
     again = _post(corporation, body, dry_run=False, media_type=CSV_TYPE).json()
     assert (again["created"], again["unchanged"]) == (0, 2)
     assert corporation.get("/v1/dwellings").json()["total"] == 2
+
+
+def test_a_row_with_other_answers_than_the_stored_offer_is_named(client_for):
+    corporation = client_for("corporation")
+    row = _row()
+    assert _post(corporation, _workbook([row]), dry_run=False).status_code == 200
+    report = _post(corporation, _workbook([{**row, "rooms": "3"}]), dry_run=True).json()
+    assert [(p["row"], p["column"]) for p in report["problems"]] == [(2, "external_ref")]
