@@ -199,7 +199,7 @@ def _waiting(cells: dict[str, str], filename: str) -> WaitingSince | FieldError:
         return FieldError(field="waiting_since", message=first.message, type=first.type)
 
 
-def _providers(*, session: Session, region_codes: set[str]) -> dict[str, tuple[Organisation, set[str]]]:
+def _providers(*, session: Session) -> dict[str, tuple[Organisation, set[str]]]:
     """Care providers by id and by exact name, each with the regions it works in."""
     found: dict[str, tuple[Organisation, set[str]]] = {}
     for org in organisations.list_organisations(session=session):
@@ -223,7 +223,7 @@ def check(*, session: Session, coordinator: Organisation, table: Table, filename
     if missing or unknown_columns:
         return report
     own = scope.scope_of(session=session, org=coordinator).regions
-    providers = _providers(session=session, region_codes=set(own))
+    providers = _providers(session=session)
     seen: dict[tuple[uuid.UUID, str], int] = {}
     forms: list[tuple[int, Organisation, RegistrationCreate, WaitingSince | None]] = []
     for number, cells in table.rows:
@@ -235,7 +235,9 @@ def check(*, session: Session, coordinator: Organisation, table: Table, filename
             problems += [Problem(row=number, column=column_of(e.field), message=e.message)
                          for e in invalid_fields_from(exc).errors]
         region = cells.get("region", "").strip()
-        if region and region not in own:
+        if not region:
+            problems.append(Problem(row=number, column="region", message="give the region whose list the client is on"))
+        elif region not in own:
             problems.append(Problem(row=number, column="region",
                                     message=f"region {region} is not one of your office's regions"))
         name = cells.get("care_provider", "").strip()

@@ -39,22 +39,23 @@ def _listed(client) -> list[dict]:
 def test_a_dry_run_names_each_bad_cell_by_row_and_column_and_writes_nothing(client_for):
     coordinator, provider = client_for("coordinator"), client_for("care_provider")
     name = provider.org.name
-    rows = _rows(name, 8, r0={"birth_year": "negentien"}, r1={"current_setting": "castle"},
+    rows = _rows(name, 9, r0={"birth_year": "negentien"}, r1={"current_setting": "castle"},
                  r2={"regional_ties": "GM9999:4:0"}, r3={"care_provider": "No Such Provider"},
                  r4={"client_ref": "IMP-0000"}, r5={"waiting_since": "gisteren"},
-                 r6={"avoid_nearby": "liquor_store"})
+                 r6={"avoid_nearby": "liquor_store"}, r7={"region": ""})
     response = _post(coordinator, _workbook(rows), dry_run=True)
     assert response.status_code == 200, response.text
     report = response.json()
     problems = {(p["row"], p["column"]) for p in report["problems"]}
     # Row 1 is the header: the first data row is row 2.
     assert problems == {(2, "birth_year"), (3, "current_setting"), (4, "regional_ties"), (5, "care_provider"),
-                        (6, "client_ref"), (7, "waiting_since"), (8, "avoid_nearby")}
+                        (6, "client_ref"), (7, "waiting_since"), (8, "avoid_nearby"),
+                        (9, "region")}
     messages = {p["row"]: p["message"] for p in report["problems"]}
     assert "GM9999 does not exist" in messages[4]
     assert "No Such Provider" in messages[5]
     assert "row 2" in messages[6]
-    assert report["rows"] == 8 and report["valid_rows"] == 1 and report["created"] == 0
+    assert report["rows"] == 9 and report["valid_rows"] == 1 and report["created"] == 0
     assert _listed(coordinator) == []
 
 
