@@ -16,6 +16,8 @@ from service.errors import install_error_handlers
 from service.events.routes import router as events_router
 from service.events.urls import WebhookPolicy
 from service.health.routes import router as health_router
+from service.imports.routes import exports_router
+from service.imports.routes import router as imports_router
 from service.logging import configure_logging
 from service.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from service.monitor.routes import router as monitor_router
@@ -65,7 +67,8 @@ session and per address: over a limit the answer is 429 with `Retry-After` in se
 
 ROUTERS = (health_router, dwellings_router, registrations_router, regions_router, places_router,
            shortlists_router, workflow_router, events_router, audit_router, exemptions_router, stuck_router,
-           whatif_router, targets_router, monitor_router, auth_router, people_router, keys_router)
+           whatif_router, targets_router, monitor_router, auth_router, people_router, keys_router,
+           imports_router, exports_router)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -146,7 +149,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # read), then the body limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        path_limits={"/v1/places/import": settings.max_import_bytes,
-                                    "/regio/import/plaatsen": settings.max_import_bytes})
+                                    "/regio/import/plaatsen": settings.max_import_bytes,
+                                    "/v1/imports/registrations": settings.max_import_bytes,
+                                    "/v1/imports/dwellings": settings.max_import_bytes})
     if limiter is not None and limiter.limits.get("address"):
         app.add_middleware(RateLimitMiddleware, limiter=limiter)
     app.add_middleware(RequestIdMiddleware)

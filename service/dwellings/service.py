@@ -13,7 +13,7 @@ from service.dwellings.models import DWELLING_STATES, EDITABLE_STATUSES, OPEN_ST
 from service.dwellings.schemas import DwellingCreate, DwellingFields, DwellingPublic, DwellingUpdate
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.fields import cents_to_euros, euros_to_cents
-from service.idempotency import Created, Kind, create_once
+from service.idempotency import Created, Kind, create_once, digest_of
 from service.municipalities import service as municipalities
 from service.organisations.models import Organisation, OrganisationKind
 from service.regions import scope
@@ -125,7 +125,7 @@ def to_public(dwelling: Dwelling) -> DwellingPublic:
     )
 
 
-def _check_references(*, session: Session, org: Organisation, data: DwellingFields) -> None:
+def check_references(*, session: Session, org: Organisation, data: DwellingFields) -> None:
     """Field errors that need the database: the neighbourhood's municipality must exist and lie in a region the
     corporation works in (a dwelling outside every region would reach no matching office)."""
     gm = municipalities.municipality_of(data.neighbourhood_code)
@@ -144,7 +144,7 @@ def offer_dwelling(*, session: Session, org: Organisation, data: DwellingCreate)
     """Store a corporation's offer; the same `external_ref` again never creates a second dwelling."""
 
     def make(digest: str) -> Dwelling:
-        _check_references(session=session, org=org, data=data)
+        check_references(session=session, org=org, data=data)
         return Dwelling(corporation_id=org.id, external_ref=data.external_ref, create_digest=digest, **_columns(data))
 
     return create_once(session=session, org=org, kind=OFFER, data=data, make=make,
@@ -155,6 +155,12 @@ def _by_external_ref(*, session: Session, org: Organisation, external_ref: str) 
     return session.exec(
         select(Dwelling).where(Dwelling.corporation_id == org.id, Dwelling.external_ref == external_ref)
     ).first()
+
+
+def differs_from_stored(*, session: Session, org: Organisation, data: DwellingCreate) -> bool:
+    """True when the corporation already offered this external_ref with other answers (offering it would be 409)."""
+    existing = _by_external_ref(session=session, org=org, external_ref=data.external_ref)
+    return existing is not None and existing.create_digest != digest_of(data)
 
 
 def get_dwelling(*, session: Session, org: Organisation, dwelling_id: uuid.UUID, for_update: bool = False) -> Dwelling:
@@ -208,7 +214,7 @@ def update_dwelling(
         merged = DwellingFields.model_validate({**_document(dwelling), **changes})
     except ValidationError as exc:
         raise invalid_fields_from(exc) from None
-    _check_references(session=session, org=org, data=merged)
+    check_references(session=session, org=org, data=merged)
     moved = (merged.location.lat, merged.location.lon) != (dwelling.lat, dwelling.lon)
     for name, value in _columns(merged).items():
         setattr(dwelling, name, value)

@@ -12,7 +12,7 @@ from service.audit import service as audit
 from service.concurrency import check_version
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.fields import cents_to_euros, euros_to_cents
-from service.idempotency import Created, Kind, create_once
+from service.idempotency import Created, Kind, create_once, digest_of
 from service.municipalities import service as municipalities
 from service.organisations import service as organisations
 from service.organisations.models import Organisation, OrganisationKind
@@ -152,22 +152,47 @@ def candidate_profile(
     )
 
 
-def _check_references(*, session: Session, data: RegistrationFields) -> None:
-    """Field errors that need the database: every municipality a code points into must exist."""
+def _named_codes(data: RegistrationFields) -> list[tuple[str, str]]:
+    """Each municipality-bearing code of a form with the field it stands in."""
     named: list[tuple[str, str]] = [(f"avoid_areas.{i}", c) for i, c in enumerate(data.avoid_areas)]
     named += [(f"regional_ties.{i}.municipality_code", t.municipality_code) for i, t in enumerate(data.regional_ties)]
     named += [(f"preferred_municipalities.{i}", c) for i, c in enumerate(data.preferred_municipalities)]
-    unknown = municipalities.unknown_municipalities(
-        session=session, codes={municipalities.municipality_of(code) for _, code in named}
-    )
-    errors = [
+    return named
+
+
+def referenced_municipalities(data: RegistrationFields) -> set[str]:
+    """The municipalities a form's codes point into (to look many forms up at once)."""
+    return {municipalities.municipality_of(code) for _, code in _named_codes(data)}
+
+
+def reference_errors(data: RegistrationFields, *, unknown: set[str]) -> list[FieldError]:
+    """The field errors of a form whose codes point into one of the `unknown` municipalities."""
+    return [
         FieldError(field=field, message=f"municipality {municipalities.municipality_of(code)} does not exist",
                    type="unknown_code")
-        for field, code in named
+        for field, code in _named_codes(data)
         if municipalities.municipality_of(code) in unknown
     ]
+
+
+def _check_references(*, session: Session, data: RegistrationFields) -> None:
+    """Field errors that need the database: every municipality a code points into must exist."""
+    unknown = municipalities.unknown_municipalities(session=session, codes=referenced_municipalities(data))
+    errors = reference_errors(data, unknown=unknown)
     if errors:
         raise InvalidFields(errors)
+
+
+def create_digest(data: RegistrationCreate) -> str:
+    """The fingerprint of a form that tells an idempotent replay from other answers under the same client_ref."""
+    return digest_of(data)
+
+
+def stored_digests(*, session: Session, org: Organisation, client_refs: list[str]) -> dict[str, str]:
+    """The create digest of each of these client references a care provider has already registered."""
+    rows = session.exec(select(Registration.client_ref, Registration.create_digest).where(
+        Registration.care_provider_id == org.id, col(Registration.client_ref).in_(client_refs))).all()
+    return dict(rows)
 
 
 def submit_registration(*, session: Session, org: Organisation, data: RegistrationCreate) -> Registered:

@@ -1,0 +1,331 @@
+"""The waiting-list import: a coordinator brings an office's existing list in from CSV or .xlsx, one row per client.
+
+Every row goes through the API's own form (RegistrationCreate) and reference checks; the import itself is all or
+nothing and uses the registrations service's idempotent submit and its waiting-since change.
+"""
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from service.errors import FieldError, InvalidFields
+from service.imports.tables import Table, xlsx_bytes
+from service.municipalities import service as municipalities
+from service.organisations import service as organisations
+from service.organisations.models import Organisation, OrganisationKind
+from service.regions import scope
+from service.registrations import service as registrations
+from service.registrations.schemas import RegistrationCreate, WaitingSince
+from service.validation import invalid_fields_from
+
+# column -> what it holds and how to write it (the explanation sheet of the template).
+COLUMNS: dict[str, str] = {
+    "care_provider": "the care provider's organisation id, or its exact name; it must work in the region",
+    "client_ref": "the provider's pseudonymous reference (no names, no BSN); unique per provider",
+    "region": "the region code whose list the client is on, e.g. U16",
+    "form_version": "1 (may be left empty)",
+    "consent_to_share": "ja / nee (must be ja)",
+    "birth_year": "of the main applicant, e.g. 1999",
+    "household_adults": "number of adults, 1 to 10",
+    "household_children": "children's birth years separated by ;, e.g. 2019; 2024 (empty: none)",
+    "annual_income": "gross household income in euros a year, e.g. 21400.00",
+    "current_setting": "shelter, supported_housing, womens_shelter, mother_child_home, youth_care or other",
+    "support_intensity": "none, light, medium or intensive",
+    "support_guaranteed_after_move": "ja / nee",
+    "debt_counselling": "not_needed, in_progress, stable or needed_not_started",
+    "avoid_nearby": "category:radius in metres, separated by ;, e.g. liquor_store:300; cannabis_shop:200",
+    "avoid_areas": "CBS codes (GM, WK or BU) separated by ;, e.g. WK034405; BU03440302",
+    "avoid_points": "lat:lon:radius in metres, separated by ;, e.g. 52.0801:5.1102:1000",
+    "low_stimulus": "required, preferred or not_needed",
+    "accessibility_wheelchair": "ja / nee",
+    "accessibility_no_stairs": "ja / nee",
+    "regional_ties": "municipality:years resident:years work or study, separated by ;, e.g. GM0344:4:0",
+    "preferred_municipalities": "GM codes separated by ;, e.g. GM0344; GM0356",
+    "contract": "flip_required, regular_only or any",
+    "ready_from": "the date the client is ready to live independently, e.g. 2026-12-15",
+    "notes": "for the coordinator only (may be empty)",
+    "waiting_since": "when the waiting time started, a date (e.g. 2024-03-01) or a time with its zone",
+    "waiting_source": "where that start comes from, e.g. the old system's registration date",
+}
+REQUIRED = [c for c in COLUMNS if c not in {"form_version", "notes", "waiting_source"}]
+TRUE, FALSE = {"ja", "j", "yes", "y", "true", "waar", "1"}, {"nee", "n", "no", "false", "onwaar", "0"}
+INTEGER = re.compile(r"^-?\d+$")
+EXAMPLES: list[dict[str, str]] = [
+    {"care_provider": "Leger des Heils Utrecht", "client_ref": "LR-2024-0143", "region": "U16", "form_version": "1",
+     "consent_to_share": "ja", "birth_year": "1999", "household_adults": "1", "household_children": "2024",
+     "annual_income": "21400.00", "current_setting": "mother_child_home", "support_intensity": "medium",
+     "support_guaranteed_after_move": "ja", "debt_counselling": "in_progress", "avoid_nearby": "liquor_store:300",
+     "avoid_areas": "WK034405", "avoid_points": "52.0801:5.1102:1000", "low_stimulus": "preferred",
+     "accessibility_wheelchair": "nee", "accessibility_no_stairs": "nee", "regional_ties": "GM0344:4:0",
+     "preferred_municipalities": "GM0344; GM0356", "contract": "any", "ready_from": "",
+     "notes": "Prefers a ground floor.",
+     "waiting_since": "2024-03-01", "waiting_source": "registration date in the old list"},
+    {"care_provider": "Leger des Heils Utrecht", "client_ref": "LR-2023-0988", "region": "U16", "form_version": "1",
+     "consent_to_share": "ja", "birth_year": "1985", "household_adults": "2", "household_children": "",
+     "annual_income": "30500", "current_setting": "shelter", "support_intensity": "light",
+     "support_guaranteed_after_move": "nee", "debt_counselling": "stable",
+     "avoid_nearby": "liquor_store:300; cannabis_shop:200", "avoid_areas": "", "avoid_points": "",
+     "low_stimulus": "not_needed", "accessibility_wheelchair": "nee", "accessibility_no_stairs": "ja",
+     "regional_ties": "GM0344:10:6; GM0356:2:0", "preferred_municipalities": "", "contract": "regular_only",
+     "ready_from": "", "notes": "", "waiting_since": "2023-09-15", "waiting_source": "intake date"},
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of one row, named by its column, in plain words."""
+
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class Checked:
+    """A row that passed every check: the form, its provider and its waiting start."""
+
+    row: int
+    provider: Organisation
+    form: RegistrationCreate
+    waiting: WaitingSince | None
+
+
+@dataclass
+class Report:
+    """The outcome of a dry run (or of an import: then `created` and `unchanged` count what it did)."""
+
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    checked: list[Checked] = field(default_factory=list)
+    created: int = 0
+    unchanged: int = 0
+
+
+def as_list(cell: str) -> list[str]:
+    """The parts of a list cell (`a; b`)."""
+    return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+def as_number(text: str) -> Any:
+    """An integer or a decimal where the text is one, else the text itself (so the form reports the wrong type)."""
+    if INTEGER.match(text):
+        return int(text)
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return text
+
+
+def as_bool(text: str) -> Any:
+    """True or False for ja/nee (and yes/no, true/false, 1/0), else the text itself."""
+    low = text.lower()
+    return True if low in TRUE else False if low in FALSE else text
+
+
+def _parts(cell: str, names: tuple[str, ...], kinds: tuple[str, ...]) -> list[Any]:
+    items: list[Any] = []
+    for part in as_list(cell):
+        pieces = [p.strip() for p in part.split(":")]
+        if len(pieces) != len(names):
+            items.append(part)  # a string where an object belongs: reported by the form as the wrong shape
+            continue
+        items.append({n: (p if k == "str" else as_number(p)) for n, p, k in zip(names, pieces, kinds, strict=True)})
+    return items
+
+
+def _document(cells: dict[str, str]) -> dict[str, Any]:
+    """A form v1 document (as the API receives it) from a row's cells; empty cells are left out."""
+    c = {k: v.strip() for k, v in cells.items()}
+    doc: dict[str, Any] = {
+        "form_version": c.get("form_version") or "1",
+        "client_ref": c.get("client_ref"),
+        "region": c.get("region") or None,
+        "consent_to_share": as_bool(c.get("consent_to_share", "")),
+        "birth_year": as_number(c.get("birth_year", "")),
+        "household": {"adults": as_number(c.get("household_adults", "")),
+                      "children": [as_number(y) for y in as_list(c.get("household_children", ""))]},
+        "annual_income": c.get("annual_income", "").replace(",", "."),
+        "current_setting": c.get("current_setting"),
+        "support": {"intensity": c.get("support_intensity"),
+                    "guaranteed_after_move": as_bool(c.get("support_guaranteed_after_move", ""))},
+        "debt_counselling": c.get("debt_counselling"),
+        "avoid_nearby": _parts(c.get("avoid_nearby", ""), ("category", "radius_m"), ("str", "int")),
+        "avoid_areas": as_list(c.get("avoid_areas", "")),
+        "avoid_points": _parts(c.get("avoid_points", ""), ("lat", "lon", "radius_m"), ("num", "num", "int")),
+        "low_stimulus": c.get("low_stimulus"),
+        "accessibility": {"wheelchair": as_bool(c.get("accessibility_wheelchair", "")),
+                          "no_stairs": as_bool(c.get("accessibility_no_stairs", ""))},
+        "regional_ties": _parts(c.get("regional_ties", ""),
+                                ("municipality_code", "years_resident", "years_work_or_study"), ("str", "int", "int")),
+        "preferred_municipalities": as_list(c.get("preferred_municipalities", "")),
+        "contract": c.get("contract"),
+        "ready_from": c.get("ready_from"),
+        "notes": c.get("notes") or None,
+    }
+    return {k: v for k, v in doc.items() if v not in ("", None) or k in {"region", "notes"}}
+
+
+def refuse(problems: list[Problem]) -> None:
+    """Refuse an import with problems: a 422 naming each by row and column, so nothing is written."""
+    if problems:
+        raise InvalidFields([FieldError(field=f"row {p.row}" + (f", column {p.column}" if p.column else ""),
+                                        message=p.message, type="import") for p in problems])
+
+
+def column_of(field_path: str) -> str:
+    """The column a form field's error belongs to (`household.adults` -> household_adults)."""
+    parts = field_path.split(".")
+    if parts[0] in {"household", "support", "accessibility"} and len(parts) > 1:
+        return f"{parts[0]}_{parts[1]}"
+    return parts[0]
+
+
+def _waiting(cells: dict[str, str], filename: str) -> WaitingSince | FieldError:
+    text = cells.get("waiting_since", "").strip()
+    source = cells.get("waiting_source", "").strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        text += "T00:00:00Z"
+    reason = f"{filename}: {source}" if source else filename
+    try:
+        return WaitingSince.model_validate_json(json.dumps({"waiting_since": text, "reason": reason[:500]}))
+    except ValidationError as exc:
+        first = invalid_fields_from(exc).errors[0]
+        return FieldError(field="waiting_since", message=first.message, type=first.type)
+
+
+def _providers(*, session: Session) -> dict[str, tuple[Organisation, set[str]]]:
+    """Care providers by id and by exact name, each with the regions it works in."""
+    found: dict[str, tuple[Organisation, set[str]]] = {}
+    for org in organisations.list_organisations(session=session):
+        if org.kind != OrganisationKind.care_provider:
+            continue
+        entry = (org, set(scope.scope_of(session=session, org=org).regions))
+        found[str(org.id)] = entry
+        found.setdefault(org.name, entry)
+    return found
+
+
+def check(*, session: Session, coordinator: Organisation, table: Table, filename: str) -> Report:
+    """The dry run: every problem of every row, named by row and column; nothing is written."""
+    report = Report(rows=len(table.rows))
+    report.problems += [Problem(row=n, column="", message=reason) for n, reason in table.unreadable]
+    missing = [c for c in REQUIRED if c not in table.header]
+    unknown_columns = [c for c in table.header if c and c not in COLUMNS]
+    report.problems += [Problem(row=1, column=c, message="this column is missing") for c in missing]
+    report.problems += [Problem(row=1, column=c, message="this column is not one of the template's") for c in
+                        unknown_columns]
+    if missing or unknown_columns:
+        return report
+    own = scope.scope_of(session=session, org=coordinator).regions
+    providers = _providers(session=session)
+    seen: dict[tuple[uuid.UUID, str], int] = {}
+    forms: list[tuple[int, Organisation, RegistrationCreate, WaitingSince | None]] = []
+    for number, cells in table.rows:
+        problems: list[Problem] = []
+        try:
+            form = RegistrationCreate.model_validate_json(json.dumps(_document(cells)))
+        except ValidationError as exc:
+            form = None
+            problems += [Problem(row=number, column=column_of(e.field), message=e.message)
+                         for e in invalid_fields_from(exc).errors]
+        region = cells.get("region", "").strip()
+        if not region:
+            problems.append(Problem(row=number, column="region", message="give the region whose list the client is on"))
+        elif region not in own:
+            problems.append(Problem(row=number, column="region",
+                                    message=f"region {region} is not one of your office's regions"))
+        name = cells.get("care_provider", "").strip()
+        provider_entry = providers.get(name)
+        if not name:
+            problems.append(Problem(row=number, column="care_provider", message="name the care provider"))
+        elif provider_entry is None:
+            problems.append(Problem(row=number, column="care_provider",
+                                    message=f"no care provider has the id or the exact name {name!r}"))
+        elif region and region not in provider_entry[1]:
+            problems.append(Problem(row=number, column="care_provider",
+                                    message=f"{provider_entry[0].name} does not work in region {region}; "
+                                            "link it to the region first"))
+        waiting = _waiting(cells, filename)
+        if isinstance(waiting, FieldError):
+            problems.append(Problem(row=number, column="waiting_since", message=waiting.message))
+        client_ref = cells.get("client_ref", "").strip()
+        if provider_entry is not None and client_ref:
+            # Judged on the cell, so a duplicate of a row that has problems of its own is still named.
+            key = (provider_entry[0].id, client_ref)
+            if key in seen:
+                problems.append(Problem(row=number, column="client_ref",
+                                        message=f"the same client reference as row {seen[key]} of this file"))
+            seen.setdefault(key, number)
+        report.problems += problems
+        if not problems and form is not None and provider_entry is not None and not isinstance(waiting, FieldError):
+            forms.append((number, provider_entry[0], form, waiting))
+    _check_stored(session=session, forms=forms, report=report)
+    return report
+
+
+def _check_stored(*, session: Session, forms: list[tuple[int, Organisation, RegistrationCreate, WaitingSince | None]],
+                  report: Report) -> None:
+    """The checks that need the database, for all rows at once: municipalities, and earlier registrations."""
+    wanted: set[str] = set()
+    for _, _, form, _ in forms:
+        wanted |= registrations.referenced_municipalities(form)
+    unknown = municipalities.unknown_municipalities(session=session, codes=wanted)
+    by_provider: dict[uuid.UUID, list[str]] = {}
+    for _, provider, form, _ in forms:
+        by_provider.setdefault(provider.id, []).append(form.client_ref)
+    stored: dict[uuid.UUID, dict[str, str]] = {}
+    for provider_id, refs in by_provider.items():
+        provider = next(p for _, p, _, _ in forms if p.id == provider_id)
+        stored[provider_id] = {}
+        for start in range(0, len(refs), 1000):
+            stored[provider_id] |= registrations.stored_digests(session=session, org=provider,
+                                                                client_refs=refs[start:start + 1000])
+    for number, provider, form, waiting in forms:
+        errors = registrations.reference_errors(form, unknown=unknown)
+        problems = [Problem(row=number, column=column_of(e.field), message=e.message) for e in errors]
+        digest = stored[provider.id].get(form.client_ref)
+        if digest is not None and digest != registrations.create_digest(form):
+            problems.append(Problem(row=number, column="client_ref", message=(
+                f"{form.client_ref} is already registered by {provider.name} with other answers; change that "
+                "registration instead")))
+        report.problems += problems
+        if not problems:
+            report.checked.append(Checked(row=number, provider=provider, form=form, waiting=waiting))
+    report.problems.sort(key=lambda p: (p.row, p.column))
+
+
+def import_rows(*, session: Session, coordinator: Organisation, table: Table, filename: str) -> Report:
+    """The import: all rows or none (a 422 naming each problem), idempotent on (care provider, client reference)."""
+    report = check(session=session, coordinator=coordinator, table=table, filename=filename)
+    refuse(report.problems)
+    for item in report.checked:
+        registered = registrations.submit_registration(session=session, org=item.provider, data=item.form)
+        reg = registered.record
+        if registered.created:
+            report.created += 1
+        else:
+            report.unchanged += 1
+        if item.waiting is not None and (reg.waiting_since != item.waiting.waiting_since
+                                         or reg.waiting_since_reason != item.waiting.reason):
+            registrations.set_waiting_since(session=session, org=coordinator, registration_id=reg.id,
+                                            waiting_since=item.waiting.waiting_since, reason=item.waiting.reason)
+    return report
+
+
+def template() -> bytes:
+    """The template workbook: the header row with two example rows, and a sheet explaining each column."""
+    header = list(COLUMNS)
+    # Ready from today: a fixed date would fall out of the form's window as the years pass.
+    today = datetime.now(UTC).date().isoformat()
+    examples = [{**row, "ready_from": today} for row in EXAMPLES]
+    return xlsx_bytes(sheets=[
+        ("registrations", header, [[row.get(c, "") for c in header] for row in examples]),
+        ("explanation", ["column", "what it holds", "required"],
+         [[c, text, "yes" if c in REQUIRED else "no"] for c, text in COLUMNS.items()]),
+    ])

@@ -1,0 +1,22 @@
+"""What an import answers."""
+
+from pydantic import BaseModel, Field
+
+
+class ImportProblem(BaseModel):
+    """One problem of one row (row 1 is the header), named by its column."""
+
+    row: int
+    column: str
+    message: str
+
+
+class ImportReportPublic(BaseModel):
+    """The report of a dry run or an import."""
+
+    rows: int = Field(description="data rows in the file")
+    valid_rows: int
+    dry_run: bool
+    created: int = Field(description="registrations created (0 in a dry run)")
+    unchanged: int = Field(description="rows already imported with the same answers")
+    problems: list[ImportProblem]

@@ -1,0 +1,141 @@
+"""The waiting-list import over HTTP: dry run naming each bad cell, all or nothing, idempotent, and its template."""
+
+import io
+from datetime import UTC, datetime
+
+from openpyxl import load_workbook
+
+from service.imports.registrations import COLUMNS, EXAMPLES
+from service.imports.tables import CSV_TYPE, XLSX_TYPE, csv_bytes, read_table, xlsx_bytes
+
+URL = "/v1/imports/registrations"
+TODAY = datetime.now(UTC).date().isoformat()
+
+
+def _rows(provider: str, count: int = 2, **changes: dict[str, str]) -> list[dict[str, str]]:
+    """`count` valid rows of `provider` (the template's examples, each its own client), with changes per row index."""
+    rows = []
+    for i in range(count):
+        row = {**EXAMPLES[i % 2], "care_provider": provider, "client_ref": f"IMP-{i:04d}", "ready_from": TODAY}
+        row.update(changes.get(f"r{i}", {}))
+        rows.append(row)
+    return rows
+
+
+def _workbook(rows: list[dict[str, str]], columns: list[str] | None = None) -> bytes:
+    header = columns or list(COLUMNS)
+    return xlsx_bytes(sheets=[("registrations", header, [[r.get(c, "") for c in header] for r in rows])])
+
+
+def _post(client, body: bytes, *, dry_run: bool, media_type: str = XLSX_TYPE, filename: str = "wachtlijst.xlsx"):
+    return client.post(URL, params={"dry_run": str(dry_run).lower(), "filename": filename}, content=body,
+                       headers={"Content-Type": media_type})
+
+
+def _listed(client) -> list[dict]:
+    return client.get("/v1/registrations", params={"limit": 100}).json()["items"]
+
+
+def test_a_dry_run_names_each_bad_cell_by_row_and_column_and_writes_nothing(client_for):
+    coordinator, provider = client_for("coordinator"), client_for("care_provider")
+    name = provider.org.name
+    rows = _rows(name, 9, r0={"birth_year": "negentien"}, r1={"current_setting": "castle"},
+                 r2={"regional_ties": "GM9999:4:0"}, r3={"care_provider": "No Such Provider"},
+                 r4={"client_ref": "IMP-0000"}, r5={"waiting_since": "gisteren"},
+                 r6={"avoid_nearby": "liquor_store"}, r7={"region": ""})
+    response = _post(coordinator, _workbook(rows), dry_run=True)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    problems = {(p["row"], p["column"]) for p in report["problems"]}
+    # Row 1 is the header: the first data row is row 2.
+    assert problems == {(2, "birth_year"), (3, "current_setting"), (4, "regional_ties"), (5, "care_provider"),
+                        (6, "client_ref"), (7, "waiting_since"), (8, "avoid_nearby"),
+                        (9, "region")}
+    messages = {p["row"]: p["message"] for p in report["problems"]}
+    assert "GM9999 does not exist" in messages[4]
+    assert "No Such Provider" in messages[5]
+    assert "row 2" in messages[6]
+    assert report["rows"] == 9 and report["valid_rows"] == 1 and report["created"] == 0
+    assert _listed(coordinator) == []
+
+
+def test_a_missing_column_is_named(client_for):
+    coordinator, provider = client_for("coordinator"), client_for("care_provider")
+    columns = [c for c in COLUMNS if c != "birth_year"]
+    report = _post(coordinator, _workbook(_rows(provider.org.name), columns), dry_run=True).json()
+    assert [(p["row"], p["column"], p["message"]) for p in report["problems"]] == [
+        (1, "birth_year", "this column is missing")]
+
+
+def test_an_import_with_one_bad_row_writes_nothing(client_for):
+    coordinator, provider = client_for("coordinator"), client_for("care_provider")
+    rows = _rows(provider.org.name, 3, r2={"contract": "forever"})
+    response = _post(coordinator, _workbook(rows), dry_run=False)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in response.json()["errors"]] == ["row 4, column contract"]
+    assert _listed(coordinator) == []
+
+
+def test_the_import_creates_each_row_once_with_the_waiting_start_and_the_file_name(client_for):
+    coordinator, provider = client_for("coordinator"), client_for("care_provider")
+    body = _workbook(_rows(provider.org.name))
+    first = _post(coordinator, body, dry_run=False)
+    assert first.status_code == 200, first.text
+    assert (first.json()["created"], first.json()["unchanged"]) == (2, 0)
+    stored = {r["client_ref"]: r for r in _listed(provider)}
+    assert set(stored) == {"IMP-0000", "IMP-0001"}
+    assert datetime.fromisoformat(stored["IMP-0000"]["waiting_since"]) == datetime(2024, 3, 1, tzinfo=UTC)
+    assert stored["IMP-0000"]["waiting_since_reason"] == "wachtlijst.xlsx: registration date in the old list"
+    assert stored["IMP-0001"]["regional_ties"][1] == {"municipality_code": "GM0356", "years_resident": 2,
+                                                      "years_work_or_study": 0}
+    again = _post(coordinator, body, dry_run=False)
+    assert (again.json()["created"], again.json()["unchanged"]) == (0, 2)
+    assert {r["client_ref"]: r["version"] for r in _listed(provider)} == {k: v["version"] for k, v in stored.items()}
+
+
+def test_a_row_with_other_answers_than_the_stored_registration_is_refused(client_for):
+    coordinator, provider = client_for("coordinator"), client_for("care_provider")
+    assert _post(coordinator, _workbook(_rows(provider.org.name)), dry_run=False).status_code == 200
+    changed = _rows(provider.org.name, r0={"birth_year": "1990"})
+    report = _post(coordinator, _workbook(changed), dry_run=True).json()
+    assert [(p["row"], p["column"]) for p in report["problems"]] == [(2, "client_ref")]
+
+
+def test_a_provider_outside_the_region_is_refused(client_for):
+    coordinator, outsider = client_for("coordinator"), client_for("care_provider", home=False)
+    report = _post(coordinator, _workbook(_rows(str(outsider.org.id), 1)), dry_run=True).json()
+    assert [(p["row"], p["column"]) for p in report["problems"]] == [(2, "care_provider")]
+    assert "does not work in region U16" in report["problems"][0]["message"]
+
+
+def test_csv_imports_like_the_workbook(client_for):
+    coordinator, provider = client_for("coordinator"), client_for("care_provider")
+    rows = _rows(provider.org.name)
+    body = csv_bytes(header=list(COLUMNS), rows=[[r[c] for c in COLUMNS] for r in rows])
+    response = _post(coordinator, body, dry_run=False, media_type=CSV_TYPE, filename="wachtlijst.csv")
+    assert response.json()["created"] == 2
+
+
+def test_the_template_opens_and_its_example_rows_import_cleanly(client_for):
+    coordinator = client_for("coordinator")
+    provider = client_for("care_provider", name=EXAMPLES[0]["care_provider"])
+    response = coordinator.get(f"{URL}/template.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["registrations", "explanation"]
+    assert [c.value for c in book["registrations"][1]] == list(COLUMNS)
+    assert book["registrations"].max_row == 3
+    assert read_table(body=response.content, media_type=XLSX_TYPE).rows
+    imported = _post(coordinator, response.content, dry_run=False, filename="sjabloon.xlsx")
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["created"] == 2
+    assert len(_listed(provider)) == 2
+
+
+def test_unreadable_files_and_other_roles_are_refused(client_for):
+    coordinator, provider = client_for("coordinator"), client_for("care_provider")
+    assert _post(coordinator, b"not a zip", dry_run=True).status_code == 400
+    assert _post(coordinator, b"a,b", dry_run=True, media_type="application/json").status_code == 415
+    assert _post(coordinator, b"\xff\xfe", dry_run=True, media_type=CSV_TYPE).status_code == 400
+    assert _post(provider, _workbook(_rows(provider.org.name)), dry_run=True).status_code == 403
