@@ -34,17 +34,19 @@ def _registrations(care_api, coordinator_api, tag: str, count: int = 3) -> list[
     return made
 
 
-def _fill_offer(page, ref: str, postcode: str) -> None:  # type: ignore[no-untyped-def]
+def fill_offer(page, ref: str, postcode: str, *, city: str = "Utrecht",  # type: ignore[no-untyped-def]
+               neighbourhood: str = "BU03440302", lat: str = "52,0907", lon: str = "5,0985") -> None:
+    """The dwelling form filled in: Kanaalstraat 112B, two rooms, a regular contract, on a busy road."""
     label = page.get_by_label
     label("Uw eigen nummer voor deze woning").fill(ref)
     label("Straat", exact=True).fill("Kanaalstraat")
     label("Huisnummer", exact=True).fill("112")
     label("Toevoeging (niet verplicht)").fill("B")
     label("Postcode", exact=True).fill(postcode)
-    label("Plaats", exact=True).fill("Utrecht")
-    label("Buurtcode (CBS)").fill("BU03440302")
-    label("Breedtegraad").fill("52,0907")
-    label("Lengtegraad").fill("5,0985")
+    label("Plaats", exact=True).fill(city)
+    label("Buurtcode (CBS)").fill(neighbourhood)
+    label("Breedtegraad").fill(lat)
+    label("Lengtegraad").fill(lon)
     label("Soort woning").select_option("apartment")
     label("Aantal kamers", exact=True).fill("2")
     label("Aantal slaapkamers").fill("1")
@@ -74,7 +76,7 @@ def test_a_corporation_offers_a_dwelling_chooses_a_candidate_and_records_the_let
     check_accessibility(page)
 
     # A mistake first: the error in the summary and beside its field, nothing typed lost.
-    _fill_offer(page, f"VHE-{tag}", "12AB")
+    fill_offer(page, f"VHE-{tag}", "12AB")
     page.get_by_role("button", name="Woning aanbieden").click()
     summary = page.locator("#foutmeldingen")
     assert "Vul een Nederlandse postcode in, zoals 3531 CH." in summary.inner_text()
