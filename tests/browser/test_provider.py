@@ -4,7 +4,11 @@ added, submitted), Mijn cliënten, and a draft that is never matched."""
 import re
 from datetime import date, timedelta
 
+from sqlmodel import Session
+
 from service.organisations.models import OrganisationKind
+from service.registrations import drafts
+from service.registrations.models import RegistrationDraft
 from tests import factories
 from tests.browser.conftest import check_accessibility, screenshot, sign_in
 
@@ -126,3 +130,22 @@ def test_another_providers_client_answers_404(page, office, live_server):
     sign_in(page, provider)
     assert page.goto(f"/clienten/{reg['id']}").status == 404
     assert page.goto(f"/clienten/{reg['id']}/wijzigen").status == 404
+    with Session(live_server.engine, expire_on_commit=False) as session:  # the other provider's draft
+        draft = drafts.save_draft(session=session, org=other.organisation, draft_id=None,
+                                  values={"client_ref": "HUN-CONCEPT"}, label="HUN-CONCEPT", expected_version=None)
+        session.commit()
+    assert page.goto(f"/aanmelden/concept/{draft.id}").status == 404
+    # Every action on their client or draft answers 404 too, with this person's own valid form token.
+    page.goto("/clienten")
+    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    for path in (f"/clienten/{reg['id']}/aanbod/accepteren", f"/clienten/{reg['id']}/aanbod/weigeren",
+                 f"/clienten/{reg['id']}/pauzeren", f"/clienten/{reg['id']}/hervatten",
+                 f"/clienten/{reg['id']}/intrekken", f"/clienten/{reg['id']}/wijzigen",
+                 f"/aanmelden/concept/{draft.id}", f"/aanmelden/concept/{draft.id}/weggooien"):
+        answer = page.request.post(path, form={"csrf_token": token, "reden": "other", "toelichting": "x"},
+                                   headers={"accept": "text/html"}, max_redirects=0)
+        assert answer.status == 404, (path, answer.status)
+    with live_server.api(other.api_key) as api:
+        assert api.get(f"/v1/registrations/{reg['id']}").json()["status"] == reg["status"]  # untouched
+    with Session(live_server.engine) as session:
+        assert session.get(RegistrationDraft, draft.id) is not None
