@@ -21,7 +21,8 @@ def _registrations(care_api, coordinator_api, tag: str, count: int = 3) -> list[
     made = []
     for n in range(count):
         document = factories.registration(
-            household={"adults": 1, "children": []}, avoid_nearby=[], ready_from=TODAY.isoformat(),
+            household={"adults": 1, "children": []}, ready_from=TODAY.isoformat(), annual_income=f"1987{n}.43",
+            avoid_nearby=[{"category": "cannabis_shop", "radius_m": 777}],
             avoid_areas=["WK034405"], avoid_points=[{"lat": 52.0801, "lon": 5.1102, "radius_m": 400}],
             notes=f"Geheime aantekening {tag}-{n}: terugval in alcoholgebruik")
         created = care_api.post("/v1/registrations", json=document)
@@ -116,6 +117,8 @@ def test_a_corporation_offers_a_dwelling_chooses_a_candidate_and_records_the_let
     for client in clients:
         assert client["id"] in html and client["client_ref"] not in html and client["notes"] not in html
     assert "alcohol" not in html and "WK034405" not in html and "52.0801" not in html and "52,0801" not in html
+    assert "cannabis" not in html and "Coffeeshop" not in html and "777" not in html  # the surroundings to avoid
+    assert "1987" not in html and "19.87" not in html  # the exact income (the cards say only passend toewijzen)
     assert "score_breakdown" not in html and not [term for term in SCORE_TERMS if term in html]
     assert f"Zorgaanbieder {tag}" in cards.first.inner_text()
     screen(page, "corporatie-voordracht")
