@@ -25,12 +25,21 @@ def common_passwords(path: Path = COMMON_PASSWORDS_FILE) -> frozenset[str]:
         return frozenset(line.strip() for line in f if line.strip())
 
 
-def policy_problem(password: str) -> str | None:
-    """What is wrong with a new password, or None when it may be used."""
+# What each kind of policy problem says in the API (the web pages say it in the person's language).
+POLICY_MESSAGES = {
+    "too_short": f"must be at least {MIN_LENGTH} characters",
+    "too_long": f"must be at most {MAX_LENGTH} characters",
+    "common": "is on the list of commonly used passwords; choose another",
+    "too_few_characters": "has too few different characters",
+}
+
+
+def policy_violation(password: str) -> str | None:
+    """Which rule a new password breaks (a key of POLICY_MESSAGES), or None when it may be used."""
     if len(password) < MIN_LENGTH:
-        return f"must be at least {MIN_LENGTH} characters"
+        return "too_short"
     if len(password) > MAX_LENGTH:
-        return f"must be at most {MAX_LENGTH} characters"
+        return "too_long"
     lowered = password.lower()
     common = common_passwords()
     # A listed password stays guessable with digits or signs put after it, or said twice.
@@ -38,10 +47,16 @@ def policy_problem(password: str) -> str | None:
     half = len(lowered) // 2
     if (lowered in common or stripped in common
             or (len(lowered) % 2 == 0 and lowered[:half] == lowered[half:] and lowered[:half] in common)):
-        return "is on the list of commonly used passwords; choose another"
+        return "common"
     if len(set(lowered)) < 5:
-        return "has too few different characters"
+        return "too_few_characters"
     return None
+
+
+def policy_problem(password: str) -> str | None:
+    """What is wrong with a new password, or None when it may be used."""
+    violation = policy_violation(password)
+    return None if violation is None else POLICY_MESSAGES[violation]
 
 
 def hash_password(password: str) -> str:

@@ -21,7 +21,8 @@ from service.people.schemas import PersonPublic
 
 ENTITY = "person"
 SETUP_LINK_LIFETIME = timedelta(hours=72)
-SETUP_PATH = "/v1/auth/setup"
+# The page where a person chooses their password (service/web/auth.py); `GET/POST /v1/auth/setup` stay for clients.
+SETUP_PATH = "/instellen"
 # Their people see special-category data, so they sign in with a second factor.
 TWO_FACTOR_KINDS = frozenset({OrganisationKind.coordinator.value, OrganisationKind.care_provider.value})
 

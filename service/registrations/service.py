@@ -259,6 +259,11 @@ def may_see(*, session: Session, org: Organisation, registration: Registration) 
     return registration.care_provider_id == org.id
 
 
+def ensure_visible(*, session: Session, org: Organisation, registration_id: uuid.UUID) -> None:
+    """404 unless the organisation may see the registration (nothing of it is read, so nothing is audited)."""
+    _load(session=session, org=org, registration_id=registration_id, for_update=False)
+
+
 def read_registration(*, session: Session, org: Organisation, registration_id: uuid.UUID) -> Registration:
     """Read one registration; the read is audited."""
     reg = _load(session=session, org=org, registration_id=registration_id, for_update=False)

@@ -15,10 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service import ratelimit
 from service.auth import SESSION_COOKIE
-from service.errors import ServiceError
+from service.errors import NotFound, ServiceError
 from service.organisations.models import OrganisationKind
+from service.people import passwords, sessions, totp
 from service.people import service as people_service
-from service.people import sessions, totp
 from service.people.schemas import SignInStage
 from service.people.sessions import SignedIn
 from service.web import i18n
@@ -89,11 +89,12 @@ def choose_language(page: Visitor, taal: Annotated[str, Form()], terug: Annotate
 
 
 @router.get("/inloggen", response_class=HTMLResponse)
-def sign_in_form(page: Visitor, volgende: str | None = None) -> Response:
-    """E-mail address and password."""
+def sign_in_form(page: Visitor, volgende: str | None = None, ingesteld: str | None = None) -> Response:
+    """E-mail address and password (after choosing a password, with a word that it worked)."""
     if page.signed is not None and page.signed.stage is SignInStage.signed_in:
         return page.redirect(_safe_next(volgende) or _home(page.signed))
-    return page.render("auth/sign_in.html", email="", next_path=_safe_next(volgende) or "", errors=[])
+    return page.render("auth/sign_in.html", email="", next_path=_safe_next(volgende) or "", errors=[],
+                       password_set=ingesteld is not None)
 
 
 @router.post("/inloggen", response_class=HTMLResponse)
@@ -115,6 +116,68 @@ def sign_in(page: Visitor, email: Annotated[str, Form()] = "", wachtwoord: Annot
         return page.render("auth/sign_in.html", status_code=exc.status, email=email, next_path=volgende,
                            errors=[("wachtwoord", message)], headers=exc.headers)
     return _after_step(page, signed, volgende)
+
+
+# --- choosing a password with a set-up link -------------------------------------------------------------------------
+
+
+def _setup_person(page: Page, token: str) -> tuple[str, str, str] | None:
+    """Name, e-mail address and organisation of the person a set-up link is for; None when it is not valid."""
+    try:
+        _setup, person, organisation = people_service.setup_info(session=page.session, token=token)
+    except NotFound:
+        return None
+    return person.name, person.email, organisation.name
+
+
+def _link_not_valid(page: Page) -> Response:
+    return page.render("auth/setup_invalid.html", status_code=404)
+
+
+def _password_errors(page: Page, password: str, again: str) -> list[tuple[str, str]]:
+    """The service's password rules in the page's language, beside the field they are about."""
+    _ = page._
+    messages = {
+        "too_short": _("Kies een wachtwoord van minstens %(n)s tekens.") % {"n": passwords.MIN_LENGTH},
+        "too_long": _("Kies een wachtwoord van hoogstens %(n)s tekens.") % {"n": passwords.MAX_LENGTH},
+        "common": _("Dit wachtwoord wordt veel gebruikt en is makkelijk te raden. Kies een ander."),
+        "too_few_characters": _("Dit wachtwoord heeft te weinig verschillende tekens."),
+    }
+    violation = passwords.policy_violation(password)
+    if not password:
+        return [("wachtwoord", _("Kies een wachtwoord."))]
+    if violation is not None:
+        return [("wachtwoord", messages[violation])]
+    if again != password:
+        return [("herhaling", _("Typ hetzelfde wachtwoord nog een keer."))]
+    return []
+
+
+@router.get("/instellen", response_class=HTMLResponse)
+def setup_form(page: Visitor, token: str = "") -> Response:
+    """Choose a password with the one-time link from an invitation or a reset."""
+    found = _setup_person(page, token)
+    if found is None:
+        return _link_not_valid(page)
+    name, email, organisation = found
+    return page.render("auth/setup.html", token=token, name=name, email=email, organisation=organisation,
+                       errors=[], min_length=passwords.MIN_LENGTH)
+
+
+@router.post("/instellen", response_class=HTMLResponse)
+def complete_setup(page: Visitor, token: Annotated[str, Form()] = "", wachtwoord: Annotated[str, Form()] = "",
+                   herhaling: Annotated[str, Form()] = "") -> Response:
+    """Set the password (the link is used up), then sign in with it."""
+    found = _setup_person(page, token)
+    if found is None:
+        return _link_not_valid(page)
+    name, email, organisation = found
+    errors = _password_errors(page, wachtwoord, herhaling)
+    if errors:
+        return page.render("auth/setup.html", status_code=422, token=token, name=name, email=email,
+                           organisation=organisation, errors=errors, min_length=passwords.MIN_LENGTH)
+    people_service.complete_setup(session=page.session, token=token, password=wachtwoord)
+    return page.redirect("/inloggen?ingesteld=1")
 
 
 # --- the second factor ---------------------------------------------------------------------------------------------

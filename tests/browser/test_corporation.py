@@ -21,7 +21,8 @@ def _registrations(care_api, coordinator_api, tag: str, count: int = 3) -> list[
     made = []
     for n in range(count):
         document = factories.registration(
-            household={"adults": 1, "children": []}, avoid_nearby=[], ready_from=TODAY.isoformat(),
+            household={"adults": 1, "children": []}, ready_from=TODAY.isoformat(), annual_income=f"1987{n}.43",
+            avoid_nearby=[{"category": "cannabis_shop", "radius_m": 777}],
             avoid_areas=["WK034405"], avoid_points=[{"lat": 52.0801, "lon": 5.1102, "radius_m": 400}],
             notes=f"Geheime aantekening {tag}-{n}: terugval in alcoholgebruik")
         created = care_api.post("/v1/registrations", json=document)
@@ -34,17 +35,19 @@ def _registrations(care_api, coordinator_api, tag: str, count: int = 3) -> list[
     return made
 
 
-def _fill_offer(page, ref: str, postcode: str) -> None:  # type: ignore[no-untyped-def]
+def fill_offer(page, ref: str, postcode: str, *, city: str = "Utrecht",  # type: ignore[no-untyped-def]
+               neighbourhood: str = "BU03440302", lat: str = "52,0907", lon: str = "5,0985") -> None:
+    """The dwelling form filled in: Kanaalstraat 112B, two rooms, a regular contract, on a busy road."""
     label = page.get_by_label
     label("Uw eigen nummer voor deze woning").fill(ref)
     label("Straat", exact=True).fill("Kanaalstraat")
     label("Huisnummer", exact=True).fill("112")
     label("Toevoeging (niet verplicht)").fill("B")
     label("Postcode", exact=True).fill(postcode)
-    label("Plaats", exact=True).fill("Utrecht")
-    label("Buurtcode (CBS)").fill("BU03440302")
-    label("Breedtegraad").fill("52,0907")
-    label("Lengtegraad").fill("5,0985")
+    label("Plaats", exact=True).fill(city)
+    label("Buurtcode (CBS)").fill(neighbourhood)
+    label("Breedtegraad").fill(lat)
+    label("Lengtegraad").fill(lon)
     label("Soort woning").select_option("apartment")
     label("Aantal kamers", exact=True).fill("2")
     label("Aantal slaapkamers").fill("1")
@@ -74,7 +77,7 @@ def test_a_corporation_offers_a_dwelling_chooses_a_candidate_and_records_the_let
     check_accessibility(page)
 
     # A mistake first: the error in the summary and beside its field, nothing typed lost.
-    _fill_offer(page, f"VHE-{tag}", "12AB")
+    fill_offer(page, f"VHE-{tag}", "12AB")
     page.get_by_role("button", name="Woning aanbieden").click()
     summary = page.locator("#foutmeldingen")
     assert "Vul een Nederlandse postcode in, zoals 3531 CH." in summary.inner_text()
@@ -114,6 +117,8 @@ def test_a_corporation_offers_a_dwelling_chooses_a_candidate_and_records_the_let
     for client in clients:
         assert client["id"] in html and client["client_ref"] not in html and client["notes"] not in html
     assert "alcohol" not in html and "WK034405" not in html and "52.0801" not in html and "52,0801" not in html
+    assert "cannabis" not in html and "Coffeeshop" not in html and "777" not in html  # the surroundings to avoid
+    assert "1987" not in html and "19.87" not in html  # the exact income (the cards say only passend toewijzen)
     assert "score_breakdown" not in html and not [term for term in SCORE_TERMS if term in html]
     assert f"Zorgaanbieder {tag}" in cards.first.inner_text()
     screen(page, "corporatie-voordracht")

@@ -11,6 +11,7 @@ import re
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
@@ -121,7 +122,7 @@ def test_a_vulnerability_upload_with_a_bad_row_and_a_places_import_show_their_re
     screenshot(page, live_server, "regio-plaatsen")
 
 
-def test_invite_a_person_and_create_and_revoke_a_key(page, office, live_server):
+def test_invite_a_person_and_create_and_revoke_a_key(page, office, live_server, browser):
     admin = office.member(OrganisationKind.coordinator)
     sign_in(page, admin)
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Mensen en sleutels").click()
@@ -137,13 +138,16 @@ def test_invite_a_person_and_create_and_revoke_a_key(page, office, live_server):
     page.get_by_label("Beheerder").check()
     page.get_by_role("button", name="Uitnodigen").click()
     link = page.locator("#set-up-link").inner_text()
-    token = link.split("/v1/auth/setup?token=")[1]
+    assert urlsplit(link).path == "/instellen"  # a page in the browser, not the API (on the public URL)
+    token = link.split("/instellen?token=")[1]
     check_accessibility(page)
     with live_server.api(admin.api_key) as api:  # the link is the person's: it names them
         assert api.get(f"/v1/auth/setup?token={token}").json()["email"] == email
     page.get_by_role("link", name="Naar de mensen").click()
     assert page.get_by_role("link", name="Noor Jansen").is_visible()
     assert token not in page.content()  # shown once
+
+    _the_invited_person_chooses_a_password(browser, live_server, f"/instellen?token={token}", email)
 
     page.get_by_role("link", name="API-sleutels").click()
     check_accessibility(page)
@@ -164,3 +168,42 @@ def test_invite_a_person_and_create_and_revoke_a_key(page, office, live_server):
     assert "ingetrokken" in page.locator("#sleutels tbody tr", has_text="Koppeling monitor").inner_text()
     with live_server.api(api_key) as api:
         assert api.get("/v1/regions").status_code == 401
+
+
+def _the_invited_person_chooses_a_password(browser, live_server, link, email):
+    """In a browser of their own: the set-up page names them, refuses a short, a common and a mistyped password
+    beside the field, saves a good one, and the sign-in page says so; the used link then answers 404."""
+    ctx = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800}, locale="nl-NL",
+                              bypass_csp=True)
+    try:
+        tab = ctx.new_page()
+        tab.goto(link)
+        assert tab.get_by_role("heading", name="Wachtwoord kiezen").is_visible()
+        assert email in tab.content() and "Noor Jansen" in tab.content()
+        check_accessibility(tab)
+        screenshot(tab, live_server, "instellen")
+        for typed, again, field, message in (
+                ("kort1!", "kort1!", "wachtwoord", "minstens 12 tekens"),
+                ("password1234", "password1234", "wachtwoord", "veel gebruikt"),
+                ("een lange zin met woorden", "een lange zin met woordeN", "herhaling", "nog een keer")):
+            tab.get_by_label("Nieuw wachtwoord").fill(typed)
+            tab.get_by_label("Hetzelfde wachtwoord nog een keer").fill(again)
+            tab.get_by_role("button", name="Wachtwoord opslaan").click()
+            assert message in tab.locator(".utrecht-form-field", has=tab.locator(f"#{field}")).inner_text()
+            assert message in tab.get_by_role("alert").inner_text()
+            check_accessibility(tab)
+        tab.get_by_label("Nieuw wachtwoord").fill("een lange zin met woorden")
+        tab.get_by_label("Hetzelfde wachtwoord nog een keer").fill("een lange zin met woorden")
+        tab.get_by_role("button", name="Wachtwoord opslaan").click()
+        tab.wait_for_url(re.compile(r".*/inloggen\?ingesteld=1$"))
+        assert "Uw wachtwoord is opgeslagen" in tab.get_by_role("status").inner_text()
+        check_accessibility(tab)
+        tab.get_by_label("E-mailadres").fill(email)
+        tab.get_by_label("Wachtwoord").fill("een lange zin met woorden")
+        tab.get_by_role("button", name="Inloggen").click()
+        tab.wait_for_url(re.compile(r".*/account/tweestapsverificatie$"))  # a coordinator's person enrols first
+        used = tab.goto(link)
+        assert used.status == 404 and tab.get_by_role("heading", name="Deze link werkt niet (meer)").is_visible()
+        check_accessibility(tab)
+    finally:
+        ctx.close()

@@ -4,7 +4,11 @@ added, submitted), Mijn cliënten, and a draft that is never matched."""
 import re
 from datetime import date, timedelta
 
+from sqlmodel import Session
+
 from service.organisations.models import OrganisationKind
+from service.registrations import drafts
+from service.registrations.models import RegistrationDraft
 from tests import factories
 from tests.browser.conftest import check_accessibility, screenshot, sign_in
 
@@ -126,3 +130,54 @@ def test_another_providers_client_answers_404(page, office, live_server):
     sign_in(page, provider)
     assert page.goto(f"/clienten/{reg['id']}").status == 404
     assert page.goto(f"/clienten/{reg['id']}/wijzigen").status == 404
+    with Session(live_server.engine, expire_on_commit=False) as session:  # the other provider's draft
+        draft = drafts.save_draft(session=session, org=other.organisation, draft_id=None,
+                                  values={"client_ref": "HUN-CONCEPT"}, label="HUN-CONCEPT", expected_version=None)
+        session.commit()
+    assert page.goto(f"/aanmelden/concept/{draft.id}").status == 404
+    # Every action on their client or draft answers 404 too, with this person's own valid form token.
+    page.goto("/clienten")
+    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    for path in (f"/clienten/{reg['id']}/aanbod/accepteren", f"/clienten/{reg['id']}/aanbod/weigeren",
+                 f"/clienten/{reg['id']}/pauzeren", f"/clienten/{reg['id']}/hervatten",
+                 f"/clienten/{reg['id']}/intrekken", f"/clienten/{reg['id']}/wijzigen",
+                 f"/aanmelden/concept/{draft.id}", f"/aanmelden/concept/{draft.id}/weggooien"):
+        answer = page.request.post(path, form={"csrf_token": token, "reden": "other", "toelichting": "x"},
+                                   headers={"accept": "text/html"}, max_redirects=0)
+        assert answer.status == 404, (path, answer.status)
+    with live_server.api(other.api_key) as api:
+        assert api.get(f"/v1/registrations/{reg['id']}").json()["status"] == reg["status"]  # untouched
+    with Session(live_server.engine) as session:
+        assert session.get(RegistrationDraft, draft.id) is not None
+
+
+def test_every_kind_of_mistake_in_the_form_is_shown_in_the_summary_and_beside_its_field(page, office, live_server):
+    """A word for a number, a pattern not followed, too many decimals, too much and too little: each error is in
+    the summary (linking to its field) and beside the field, and what was typed stays."""
+    provider = office.member(OrganisationKind.care_provider)
+    sign_in(page, provider)
+    page.goto("/aanmelden/nieuw")
+    _fill_household(page, birth_year="1999")
+    page.get_by_label("Soort plek (1)").select_option(label="Slijterij")
+    page.get_by_label("Gemeente (1)").select_option(label="Utrecht")
+    mistakes = {  # label: what is typed, and (part of) what the form says about it
+        "Aantal volwassenen": ("twee", "heel getal"),
+        "Bruto jaarinkomen van het huishouden, in euro": ("21.400,505", "twee cijfers achter de komma"),
+        "Gebieden om te vermijden": ("XYZ", ""),
+        "Binnen hoeveel meter (1)": ("999999", "hoogstens"),
+        "Jaren gewoond (1)": ("-3", "of meer"),
+    }
+    for label, (typed, _said) in mistakes.items():
+        page.get_by_label(label, exact=True).fill(typed)
+    page.get_by_role("button", name="Aanmelden").last.click()
+    summary = page.locator("#foutmeldingen")
+    for label, (typed, said) in mistakes.items():
+        field = page.get_by_label(label, exact=True)
+        field_id = field.get_attribute("id")
+        beside = page.locator(f"[id='{field_id}-fout']")
+        assert beside.is_visible(), label
+        assert said in beside.inner_text(), (label, beside.inner_text())
+        assert summary.locator(f"a[href='#{field_id}']").count() == 1, label
+        assert field.input_value() == typed, label  # nothing typed is lost
+        assert field.get_attribute("aria-invalid") == "true", label
+    check_accessibility(page)

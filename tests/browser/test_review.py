@@ -8,7 +8,7 @@ the registrations of other tests on the same server never compete for its dwelli
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ class RegionOffice:
     corporation: httpx.Client
     care: httpx.Client
     waited: int = 1200
+    issued: dict[OrganisationKind, Any] = field(default_factory=dict)  # each organisation with its API key
 
     @classmethod
     def create(cls, office: Office, server: LiveServer, municipality: str, *, corporation: str = "Woonstede",
@@ -58,7 +59,7 @@ class RegionOffice:
             assert linked.status_code == 200, linked.text
         return cls(code=code, municipality=municipality, coordinator=coordinator, office_api=office_api,
                    corporation=server.api(keys[OrganisationKind.corporation]),
-                   care=server.api(keys[OrganisationKind.care_provider]))
+                   care=server.api(keys[OrganisationKind.care_provider]), issued=made)
 
     def register(self, extra_days: int = 0, **overrides: Any) -> str:
         """A single adult ready now with ties to the region; each one waited ten days less than the one before

@@ -186,6 +186,8 @@ def edit_form(page: CareProviderPage, registration_id: uuid.UUID) -> Response:
 async def post_edit(page: CareProviderPage, request: Request, registration_id: uuid.UUID) -> Response:
     """Save the change, unless someone else changed the registration since it was opened (then both are shown)."""
     _ = page._
+    # Another organisation's client answers 404 whatever was posted, before the form is checked.
+    registrations_service.ensure_visible(session=page.session, org=page.organisation, registration_id=registration_id)
     form = await request.form()
     values = await _values(request)
     url = f"/clienten/{registration_id}/wijzigen"

@@ -32,7 +32,7 @@ def test_an_admin_invites_a_person_who_sets_a_password_once_and_signs_in(signed_
     invited = _invite(admin, email="Nieuw.Collega@Example.org")
     assert invited["person"]["email"] == "nieuw.collega@example.org"
     assert (invited["person"]["password_set"], invited["person"]["role"]) == (False, "member")
-    assert invited["setup_link"].startswith("http://127.0.0.1:8000/v1/auth/setup?token=")
+    assert invited["setup_link"].startswith("http://127.0.0.1:8000/instellen?token=")
     token = _token(invited["setup_link"])
     anonymous = browser()
     info = anonymous.get(SETUP, params={"token": token}).json()
@@ -157,7 +157,7 @@ def test_user_create_prints_a_set_up_link_that_works(cli_env, monkeypatch):
     assert result.exit_code == 0, result.output
     created = json.loads(result.stdout)
     assert (created["email"], created["role"]) == ("eerste@zorg.example", "admin")
-    assert created["setup_link"].startswith("https://doorstroom.example.nl/v1/auth/setup?token=")
+    assert created["setup_link"].startswith("https://doorstroom.example.nl/instellen?token=")
     from sqlalchemy import text
 
     from service import db
