@@ -150,3 +150,23 @@ def test_serving_real_data_needs_a_key():
     assert Settings(public_url="https://doorstroom.example", encryption_keys=FIRST).insecure_reasons() == []
     with pytest.raises(ValueError, match="not a Fernet key"):
         Settings(encryption_keys="not-a-key")
+
+
+def test_doorstroom_keys_rotate_re_encrypts_under_the_first_key(cli_env, monkeypatch):
+    from typer.testing import CliRunner
+
+    from service.cli import app as cli
+    from service.db import get_engine
+
+    use_keys(monkeypatch, FIRST)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    ids = client_data(get_engine())
+    generated = runner.invoke(cli, ["keys", "generate"]).stdout.strip()
+    Fernet(generated)  # a usable key
+    use_keys(monkeypatch, generated, FIRST)
+    result = runner.invoke(cli, ["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    assert "values re-encrypted" in result.stdout
+    use_keys(monkeypatch, generated)
+    assert_readable(get_engine(), ids)
