@@ -33,6 +33,8 @@ app.add_typer(org_app, name="org")
 app.add_typer(places_app, name="places")
 registrations_app = typer.Typer(help="Registrations that need the operator.", no_args_is_help=True)
 app.add_typer(registrations_app, name="registrations")
+keys_app = typer.Typer(help="Encryption keys of notes, avoid points and webhook secrets at rest.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 
 def _settings() -> Settings:
@@ -92,6 +94,26 @@ def serve(
     # Workers are started from an import string: each process builds its own app (and engine) from the settings.
     uvicorn.run("service.main:create_app", factory=True, host=host, port=port, workers=workers,
                 log_config=None, proxy_headers=True)
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new encryption key: put it first in DOORSTROOM_ENCRYPTION_KEYS, then run `doorstroom keys rotate`."""
+    from cryptography.fernet import Fernet
+
+    typer.echo(Fernet.generate_key().decode())
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every encrypted value under the first key of DOORSTROOM_ENCRYPTION_KEYS (in one transaction);
+    afterwards the keys after the first may be dropped."""
+    from service import crypto
+
+    _settings()
+    with get_engine().begin() as connection:
+        count = crypto.rotate_all(connection)
+    typer.echo(f"{count} values re-encrypted under the first key")
 
 
 @db_app.command("upgrade")

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # Webhooks may not point at loopback, private, link-local ... addresses; this comma-separated list of host names,
     # IP addresses and networks (127.0.0.1, 10.1.0.0/16, relay.internal) is let through all the same.
     webhook_allowed_hosts: str = ""
+    # Comma-separated Fernet keys for notes, avoid points and webhook secrets at rest (service/crypto.py): the first
+    # encrypts, all decrypt. Empty means the public development key, which `doorstroom serve` refuses outside
+    # development. `doorstroom keys generate` makes a key, `doorstroom keys rotate` re-encrypts under the first.
+    encryption_keys: str = Field(default="", repr=False)
 
     @field_validator("database_url")
     @classmethod
@@ -118,6 +122,18 @@ class Settings(BaseSettings):
         hosts, networks = parse_allow_list(value)
         return ",".join([*sorted(hosts), *(str(n) for n in networks)])
 
+    @field_validator("encryption_keys")
+    @classmethod
+    def _encryption_keys(cls, value: str) -> str:
+        """Accept comma-separated Fernet keys (or none, for development)."""
+        from service.crypto import parse_keys
+
+        return ",".join(parse_keys(value))
+
+    def encryption_key_list(self) -> tuple[str, ...]:
+        """The configured encryption keys, the one that encrypts first; empty when none are set."""
+        return tuple(key for key in self.encryption_keys.split(",") if key)
+
     def rate_limit(self, bucket: Literal["key", "session", "address"]) -> str:
         """The limit of one bucket, `off` when that bucket or all rate limiting is turned off."""
         if not self.rate_limit_enabled:
@@ -139,6 +155,9 @@ class Settings(BaseSettings):
         if off:
             reasons.append(f"rate limits are off for {', '.join(off)}: set DOORSTROOM_RATE_LIMIT_* (they also "
                            "throttle guessing of passwords and keys)")
+        if not self.encryption_key_list():
+            reasons.append("DOORSTROOM_ENCRYPTION_KEYS is not set: notes, avoid points and webhook secrets would be "
+                           "encrypted with the public development key (make one with `doorstroom keys generate`)")
         return reasons
 
     @property

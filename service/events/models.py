@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Integer, String
 from sqlmodel import Field, SQLModel
 
 import service.metadata  # noqa: F401
+from service.crypto import EncryptedText
 from service.sqltypes import JSONVariant, UTCDateTime, utcnow
 
 
@@ -39,8 +40,9 @@ class WebhookEndpoint(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(sa_column=Column(ForeignKey("organisation.id"), nullable=False, index=True))
     url: str = Field(sa_column=Column(String(500), nullable=False))
-    # Needed in the clear to sign deliveries; it is shown to the partner once, at registration.
-    secret: str = Field(sa_column=Column(String(80), nullable=False))
+    # Needed in the clear to sign deliveries, so encrypted at rest (service/crypto.py), not hashed; it is shown to
+    # the partner once, at registration.
+    secret: str = Field(sa_column=Column(EncryptedText, nullable=False))
     event_types: list[str] = Field(sa_column=Column(JSONVariant, nullable=False))
     active: bool = Field(default=True, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

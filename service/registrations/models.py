@@ -5,10 +5,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 import service.metadata  # noqa: F401
+from service.crypto import EncryptedJSON, EncryptedText
 from service.sqltypes import JSONVariant, UTCDateTime, utcnow
 from service.states import machine
 
@@ -71,7 +72,8 @@ class Registration(SQLModel, table=True):
     debt_counselling: str = Field(sa_column=Column(String(24), nullable=False))
     avoid_nearby: list[dict[str, Any]] = Field(sa_column=Column(JSONVariant, nullable=False))
     avoid_areas: list[str] = Field(sa_column=Column(JSONVariant, nullable=False))
-    avoid_points: list[dict[str, Any]] = Field(sa_column=Column(JSONVariant, nullable=False))
+    # Encrypted at rest (service/crypto.py), like the notes: an address the client must stay away from.
+    avoid_points: list[dict[str, Any]] = Field(sa_column=Column(EncryptedJSON, nullable=False))
     low_stimulus: str = Field(sa_column=Column(String(12), nullable=False))
     needs_wheelchair: bool
     needs_no_stairs: bool
@@ -79,7 +81,7 @@ class Registration(SQLModel, table=True):
     preferred_municipalities: list[str] = Field(sa_column=Column(JSONVariant, nullable=False))
     contract: str = Field(sa_column=Column(String(16), nullable=False))
     ready_from: date
-    notes: str | None = Field(default=None, sa_column=Column(Text))
+    notes: str | None = Field(default=None, sa_column=Column(EncryptedText))
 
     # Waiting time counts from registration unless a coordinator sets an earlier date with a reason.
     waiting_since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -110,7 +112,8 @@ class RegistrationDraft(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     care_provider_id: uuid.UUID = Field(foreign_key="organisation.id", nullable=False, index=True)
     # The form's values as the person typed them (field name -> text), so nothing typed is lost.
-    values: dict[str, Any] = Field(sa_column=Column(JSONVariant, nullable=False))
+    # Encrypted at rest whole (service/crypto.py): a draft holds notes and avoid points as typed.
+    values: dict[str, Any] = Field(sa_column=Column(EncryptedJSON, nullable=False))
     # A short label for the provider's list of drafts: the client reference typed so far (pseudonymous).
     label: str | None = Field(default=None, sa_column=Column(String(64)))
     version: int = Field(default=1, nullable=False)

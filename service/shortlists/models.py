@@ -5,10 +5,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, String, text
 from sqlmodel import Field, SQLModel
 
 import service.metadata  # noqa: F401
+from service.crypto import EncryptedBytes
 from service.sqltypes import JSONVariant, UTCDateTime, utcnow
 from service.states import machine
 
@@ -92,7 +93,7 @@ class MatchingRun(SQLModel, table=True):
     regions: list[str] = Field(default_factory=list, sa_column=Column(JSONVariant, nullable=False))
     # zlib-compressed JSON of the inputs: the dwellings, the context's digest and the registrations' change number
     # (service.shortlists.pool). Runs stored before change numbers existed hold every registration here instead.
-    inputs: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    inputs: bytes = Field(sa_column=Column(EncryptedBytes, nullable=False))
     # The registration change number the run saw: replay rebuilds the registrations from their versions up to it.
     as_of_seq: int | None = Field(default=None, sa_column=Column(BigInteger))
 

@@ -85,3 +85,9 @@ class Withdrawal(StrictInput):
     """Why an offer or a registration is withdrawn."""
 
     reason: Annotated[str | None, Field(max_length=500)] = None
+
+
+class ErasureRequest(StrictInput):
+    """Why a client's personal data is erased (AVG article 17): the request, not the client's circumstances."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=500, pattern=r"\S")]

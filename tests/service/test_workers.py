@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -237,7 +238,7 @@ def test_serve_with_two_workers_shares_one_tick_on_postgresql_and_is_refused_on_
                                                                                        tmp_path):
     port = _free_port()
     env = {**os.environ, "DOORSTROOM_DATABASE_URL": fresh_database_url, "DOORSTROOM_TICK_SECONDS": "1",
-           "DOORSTROOM_LOG_LEVEL": "DEBUG"}
+           "DOORSTROOM_LOG_LEVEL": "DEBUG", "DOORSTROOM_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
     command = [DOORSTROOM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
     if backend == "sqlite":
         refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
@@ -282,6 +283,7 @@ def test_serve_with_two_workers_shares_one_tick_on_postgresql_and_is_refused_on_
     ({"DOORSTROOM_PUBLIC_URL": "http://doorstroom.example.nl"}, "must start with https://"),
     ({"DOORSTROOM_RATE_LIMIT_ENABLED": "false"}, "rate limits are off for key, session, address"),
     ({"DOORSTROOM_RATE_LIMIT_PER_SESSION": "off"}, "rate limits are off for session"),
+    ({"DOORSTROOM_ENCRYPTION_KEYS": ""}, "DOORSTROOM_ENCRYPTION_KEYS is not set"),
 ])
 def test_serve_refuses_insecure_settings_outside_development(cli_env, monkeypatch, env, said):
     for name, value in env.items():
@@ -293,6 +295,7 @@ def test_serve_refuses_insecure_settings_outside_development(cli_env, monkeypatc
 
 
 def test_development_may_use_plain_http_for_a_local_address_only():
-    assert Settings(public_url="http://127.0.0.1:8000").insecure_reasons() == []
-    assert Settings(public_url="https://doorstroom.example.nl").insecure_reasons() == []
+    key = Fernet.generate_key().decode()
+    assert Settings(public_url="http://127.0.0.1:8000", encryption_keys=key).insecure_reasons() == []
+    assert Settings(public_url="https://doorstroom.example.nl", encryption_keys=key).insecure_reasons() == []
     assert Settings(public_url="http://doorstroom.example.nl").insecure_reasons()

@@ -2,10 +2,11 @@
 
 import uuid
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 import service.metadata  # noqa: F401
+from service.crypto import EncryptedBytes
 
 
 class ChangeCounter(SQLModel, table=True):
@@ -23,7 +24,7 @@ class ContentBlob(SQLModel, table=True):
     __tablename__ = "content_blob"
 
     digest: str = Field(sa_column=Column(String(64), primary_key=True))
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    data: bytes = Field(sa_column=Column(EncryptedBytes, nullable=False))
 
 
 class RegistrationVersion(SQLModel, table=True):

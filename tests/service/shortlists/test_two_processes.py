@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
@@ -41,6 +42,8 @@ LIVE = ("proposed", "published", "selected", "accepted")
 START_SECONDS = 60
 REQUEST_SECONDS = 30
 
+
+ENCRYPTION_KEY = Fernet.generate_key().decode()
 
 # --- two server processes -------------------------------------------------------------------------------------
 
@@ -109,7 +112,9 @@ def _trouble(server: Server) -> list[dict[str, Any]]:
 def two_servers(database_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     """Two server processes on one migrated database; killed afterwards, and their logs checked for failures."""
     migrations.upgrade(database_url)  # once, so the two never race each other through the migrations
-    env = {**os.environ, "DOORSTROOM_DATABASE_URL": database_url, "DOORSTROOM_TICK_SECONDS": "0"}
+    # Both servers encrypt and decrypt with the same key, as replicas of one service do.
+    env = {**os.environ, "DOORSTROOM_DATABASE_URL": database_url, "DOORSTROOM_TICK_SECONDS": "0",
+           "DOORSTROOM_ENCRYPTION_KEYS": ENCRYPTION_KEY}
     servers: list[Server] = []
     try:
         for name, port in zip("AB", _free_ports(2), strict=True):

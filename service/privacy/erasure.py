@@ -1,0 +1,124 @@
+"""Erasure on request (AVG article 17): a client's personal fields leave every place they are stored.
+
+The registration's own care provider, or a coordinator of the region whose list it is on, erases it with a reason.
+Open nominations and offers end first through the workflow (the registration is withdrawn, so it leaves every
+shortlist and the corporations are told), then the personal fields are overwritten: birth year (kept to its
+decade, which the age band needs), household, income, avoid lists, ties, preferences, notes, the client reference and
+the free-text reasons. The matcher's history of the registration (its versions and their documents, which run
+inputs point into) is replaced by one version of the erased form, event payloads lose the client reference, the
+free-text reasons of its audit records are erased, and the audit records who erased it and why. What stays is what
+the monitor and the audit need: the pseudonymous id, region, provider, status and dates.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import String, cast, delete
+from sqlmodel import Session, col, select
+
+from service.audit import service as audit
+from service.audit.models import AuditRecord
+from service.errors import Conflict
+from service.events.models import Event
+from service.organisations.models import Organisation
+from service.registrations import service as registrations_service
+from service.registrations.models import OPEN_STATUSES, Registration, RegistrationStatus
+from service.shortlists.pool import versions
+from service.shortlists.pool.models import ContentBlob, RegistrationVersion
+from service.sqltypes import utcnow
+from service.workflow import changes
+
+ERASED_PREFIX = "gewist-"
+ERASED_TEXT = "[gewist]"
+# The audit detail keys that hold someone's own words rather than codes, ids or field names.
+FREE_TEXT = {"reason", "note", "comment"}
+
+
+def erased_ref(registration_id: uuid.UUID) -> str:
+    """The client reference an erased registration keeps: its own id, nothing of the client."""
+    return f"{ERASED_PREFIX}{registration_id.hex}"
+
+
+def is_erased(reg: Registration) -> bool:
+    """True once a registration's personal fields are erased."""
+    return reg.client_ref.startswith(ERASED_PREFIX)
+
+
+def erase_registration(*, session: Session, org: Organisation, registration_id: uuid.UUID,
+                       reason: str) -> Registration:
+    """Erase a client's personal fields on request; 404 for a registration the organisation may not see, 409 when
+    it is erased already."""
+    reg = registrations_service.read_registration(session=session, org=org, registration_id=registration_id)
+    if is_erased(reg):
+        raise Conflict("this registration is erased already", current_state=reg.status)
+    if RegistrationStatus(reg.status) in OPEN_STATUSES:
+        reg = changes.withdraw_registration(session=session, org=org, registration_id=registration_id,
+                                            reason=None, expected_version=None)
+    scrub(session=session, reg=reg)
+    # Who and why, never what: the reason is the requester's own words about the request, not the client's data.
+    audit.record(session=session, organisation=org, action="erase", entity_type="registration", entity_id=reg.id,
+                 detail={"reason": reason})
+    return reg
+
+
+def scrub(*, session: Session, reg: Registration) -> None:
+    """Overwrite a registration's personal fields and every copy of them (versions, documents, event payloads)."""
+    old_ref = reg.client_ref
+    reg.birth_year -= reg.birth_year % 10
+    reg.adults = 1
+    reg.children_birth_years = []
+    reg.annual_income_cents = 0
+    reg.avoid_nearby, reg.avoid_areas, reg.avoid_points = [], [], []
+    reg.regional_ties, reg.preferred_municipalities = [], []
+    reg.notes = reg.withdrawal_reason = reg.pause_reason = reg.waiting_since_reason = None
+    reg.client_ref = erased_ref(reg.id)
+    reg.version += 1
+    reg.updated_at = utcnow()
+    session.add(reg)
+    session.flush()
+    _replace_history(session=session, reg=reg)
+    _scrub_events(session=session, registration_id=reg.id, old_ref=old_ref)
+    _scrub_audit(session=session, registration_id=reg.id)
+
+
+def _scrub_audit(*, session: Session, registration_id: uuid.UUID) -> None:
+    """The registration's audit records keep who did what when; free-text reasons (which may describe the client)
+    are erased with it."""
+    for record in session.exec(select(AuditRecord).where(AuditRecord.entity_id == registration_id)):
+        if any(key in FREE_TEXT for key in record.detail):
+            record.detail = {key: ERASED_TEXT if key in FREE_TEXT else value for key, value in record.detail.items()}
+            session.add(record)
+
+
+def _replace_history(*, session: Session, reg: Registration) -> None:
+    """One version of the erased form instead of the matcher's whole history of the registration."""
+    old = list(session.exec(select(RegistrationVersion).where(RegistrationVersion.registration_id == reg.id)))
+    versions.record_versions(session, [reg.id])
+    for version in old:
+        session.delete(version)
+    session.flush()
+    digests = {v.digest for v in old} - {reg.match_digest}
+    still_used = set(session.exec(select(RegistrationVersion.digest)
+                                  .where(col(RegistrationVersion.digest).in_(sorted(digests)))))
+    gone = sorted(digests - still_used)
+    if gone:
+        session.execute(delete(ContentBlob).where(col(ContentBlob.digest).in_(gone)))
+
+
+def _scrub_events(*, session: Session, registration_id: uuid.UUID, old_ref: str) -> None:
+    """Event payloads about the registration keep its id and lose the client reference."""
+    about = session.exec(select(Event).where(cast(Event.payload, String).contains(str(registration_id))))
+    for event in about:
+        payload = _without_ref(event.payload, str(registration_id), old_ref)
+        if payload != event.payload:
+            event.payload = payload
+            session.add(event)
+
+
+def _without_ref(value: Any, registration_id: str, old_ref: str) -> Any:
+    if isinstance(value, dict):
+        return {key: erased_ref(uuid.UUID(registration_id)) if key == "client_ref" and item == old_ref
+                else _without_ref(item, registration_id, old_ref) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_ref(item, registration_id, old_ref) for item in value]
+    return value
