@@ -70,11 +70,11 @@ def client_data(engine: Engine) -> dict[str, object]:
         scope.link(session=session, by=None, organisation=corporation.organisation, region_code="U16")
         data = RegistrationCreate.model_validate(
             factories.registration(notes=NOTE, avoid_points=[{"lat": LAT, "lon": LON, "radius_m": 750}]))
-        registration = submit_registration(session=session, org=care.organisation, data=data).registration
+        registration = submit_registration(session=session, org=care.organisation, data=data).record
         # The instant shortlist stores a matching run and its inputs.
         offered = offer_dwelling(session=session, org=corporation.organisation,
                                  data=DwellingCreate.model_validate(factories.dwelling()))
-        shortlist_new_dwelling(session=session, dwelling=offered.dwelling, first=True)
+        shortlist_new_dwelling(session=session, dwelling=offered.record, first=True)
         draft = RegistrationDraft(care_provider_id=care.organisation.id, values={"notes": DRAFT}, label="c-1")
         webhook = WebhookEndpoint(organisation_id=care.organisation.id, url="https://partner.example/hook",
                                   secret=SECRET, event_types=["registration.updated"])

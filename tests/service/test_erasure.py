@@ -60,13 +60,13 @@ def test_erasure_ends_nominations_and_leaves_no_trace_while_the_monitor_stays(en
         data = RegistrationCreate.model_validate(factories.registration(
             client_ref=REF, notes=NOTE, household={"adults": 1, "children": []},
             avoid_points=[{"lat": LAT, "lon": 6.56, "radius_m": 500}]))
-        reg = submit_registration(session=session, org=care.organisation, data=data).registration
+        reg = submit_registration(session=session, org=care.organisation, data=data).record
         session.commit()
         set_waiting_since(session=session, org=coordinator.organisation, registration_id=reg.id,
                           waiting_since=utcnow() - timedelta(days=30), reason=WAIT)
         offered = offer_dwelling(session=session, org=corporation.organisation,
                                  data=DwellingCreate.model_validate(factories.dwelling()))
-        shortlist_new_dwelling(session=session, dwelling=offered.dwelling, first=True)
+        shortlist_new_dwelling(session=session, dwelling=offered.record, first=True)
         session.commit()
         candidate = session.exec(select(ShortlistCandidate).where(ShortlistCandidate.registration_id == reg.id)).one()
         assert candidate.status == CandidateStatus.proposed.value
