@@ -157,3 +157,51 @@ class RejectedPair(SQLModel, table=True):
     registration_id: uuid.UUID = Field(sa_column=Column(ForeignKey("registration.id"), primary_key=True))
     reason_code: str = Field(sa_column=Column(String(40), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class RoundState(StrEnum):
+    """Where a requested matching round stands: queued, running (in a phase), finished or failed."""
+
+    queued = "queued"
+    running = "running"
+    finished = "finished"
+    failed = "failed"
+
+
+# A round holds its regions while it is queued or running (the index below says the same to the database).
+ACTIVE_ROUND_SQL = "active"
+
+
+class MatchingRound(SQLModel, table=True):
+    """A requested round: claimed by exactly one worker, which keeps its lease while it runs; the run it makes has
+    the same id. A round whose lease runs out is marked failed (service.shortlists.rounds.fail_stale)."""
+
+    __tablename__ = "matching_round"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    started_by: uuid.UUID = Field(sa_column=Column(ForeignKey("organisation.id"), nullable=False))
+    regions: list[str] = Field(sa_column=Column(JSONVariant, nullable=False))
+    municipalities: list[str] = Field(sa_column=Column(JSONVariant, nullable=False))
+    max_seconds: float = Field(sa_column=Column(Float, nullable=False))
+    state: str = Field(sa_column=Column(String(12), nullable=False, index=True))
+    phase: str | None = Field(default=None, sa_column=Column(String(24)))
+    progress: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
+    error: str | None = Field(default=None, sa_column=Column(String(500)))
+    worker: str | None = Field(default=None, sa_column=Column(String(120)))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Queued: the time by which a worker must claim it; running: renewed by the worker's heartbeat.
+    lease_until: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class MatchingRoundRegion(SQLModel, table=True):
+    """A region held by a round: at most one queued or running round per region, enforced by the database."""
+
+    __tablename__ = "matching_round_region"
+    __table_args__ = (Index("uq_matching_round_region_active", "region_code", unique=True,
+                            sqlite_where=text(ACTIVE_ROUND_SQL), postgresql_where=text(ACTIVE_ROUND_SQL)),)
+
+    round_id: uuid.UUID = Field(sa_column=Column(ForeignKey("matching_round.id"), primary_key=True))
+    region_code: str = Field(sa_column=Column(String(32), ForeignKey("region.code"), primary_key=True))
+    active: bool = Field(default=True, nullable=False)

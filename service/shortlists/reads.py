@@ -15,11 +15,20 @@ from service.pagination import Page
 from service.regions import scope
 from service.registrations import service as registrations_service
 from service.registrations.models import Registration
-from service.shortlists import service
-from service.shortlists.models import LIVE_CANDIDATE_STATUSES, CandidateStatus, MatchingRun, RunKind, Shortlist
+from service.shortlists import rounds, service
+from service.shortlists.models import (
+    LIVE_CANDIDATE_STATUSES,
+    CandidateStatus,
+    MatchingRound,
+    MatchingRun,
+    RoundState,
+    RunKind,
+    Shortlist,
+)
 from service.shortlists.schemas import (
     SLOTS_PER_DWELLING,
     CandidatePublic,
+    MatchingRoundPublic,
     MatchingRunPublic,
     ReplayPublic,
     ShortlistPublic,
@@ -74,11 +83,29 @@ def shortfall(*, shortlist: Shortlist, filled: int) -> str | None:
     return "; ".join(parts)
 
 
-def start_round(*, session: Session, org: Organisation, max_seconds: float) -> MatchingRunPublic:
-    """Run a matching round over the coordinator's regions and answer with its figures."""
-    own = scope.scope_of(session=session, org=org)
-    run = service.run_round(session=session, org=org, municipalities=own.municipalities, max_seconds=max_seconds)
-    return _public(session=session, run=run)
+def start_round(*, session: Session, org: Organisation, max_seconds: float) -> MatchingRoundPublic:
+    """Queue a matching round over the coordinator's regions (it runs in the background: service.shortlists.rounds)."""
+    queued = rounds.queue_round(session=session, org=org, max_seconds=max_seconds)
+    return _round_public(session=session, job=queued)
+
+
+def round_public(*, session: Session, org: Organisation, run_id: uuid.UUID) -> MatchingRoundPublic:
+    """A round's state, phase and progress, with its run's figures once finished; an instant run as finished."""
+    job = rounds.get_round(session=session, org=org, round_id=run_id)
+    if job is None:
+        run = _visible_run(session=session, org=org, run_id=run_id)
+        figures = _public(session=session, run=run)
+        return MatchingRoundPublic(**figures.model_dump(), state=RoundState.finished.value, phase=None, progress=1.0,
+                                   error=None, started_at=None, finished_at=None)
+    return _round_public(session=session, job=job)
+
+
+def _round_public(*, session: Session, job: MatchingRound) -> MatchingRoundPublic:
+    run = session.get(MatchingRun, job.id) if job.state == RoundState.finished.value else None
+    figures = _public(session=session, run=run).model_dump(exclude={"id", "kind", "created_at"}) if run else {}
+    return MatchingRoundPublic(id=job.id, kind=RunKind.round.value, state=job.state, phase=job.phase,
+                               progress=job.progress, error=job.error, created_at=job.created_at,
+                               started_at=job.started_at, finished_at=job.finished_at, **figures)
 
 
 def _visible_run(*, session: Session, org: Organisation, run_id: uuid.UUID) -> MatchingRun:

@@ -70,6 +70,33 @@ class MatchingRunPublic(BaseModel):
     shortlists: int
 
 
+class MatchingRoundPublic(BaseModel):
+    """A round as it runs: its state and phase, the share done, and at the end the same figures as its run."""
+
+    id: uuid.UUID = Field(description="the round's id; the run it makes has the same id")
+    kind: str
+    state: str = Field(description="queued, running, finished or failed")
+    phase: str | None = Field(description="while running: eligibility, optimising or applying")
+    progress: float = Field(description="share of the work done, 0 to 1")
+    error: str | None = Field(description="why the round failed, if it did")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    solver_status: str | None = None
+    dwellings: int | None = None
+    registrations: int | None = None
+    eligible_pairs: int | None = None
+    filled_slots: int | None = None
+    slots: int | None = None
+    objective: int | None = None
+    bound: float | None = None
+    gap: float | None = None
+    seconds: dict[str, float] | None = None
+    policy_versions: dict[str, int] | None = None
+    skipped: dict[str, str] | None = None
+    shortlists: int | None = None
+
+
 class ReplayPublic(BaseModel):
     """Whether solving a run's stored inputs again gives the same shortlists."""
 

@@ -9,7 +9,7 @@ import json
 import logging
 import uuid
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
@@ -255,9 +255,15 @@ def shortlist_new_dwelling(*, session: Session, dwelling: Dwelling, first: bool 
 
 
 def run_round(*, session: Session, org: Organisation, municipalities: Iterable[str],
-              max_seconds: float = DEFAULT_ROUND_SECONDS) -> MatchingRun:
-    """Re-optimise every unpublished shortlist in these municipalities (a coordinator's regions) together."""
+              max_seconds: float = DEFAULT_ROUND_SECONDS, run_id: uuid.UUID | None = None,
+              on_phase: Callable[[str, float], None] | None = None) -> MatchingRun:
+    """Re-optimise every unpublished shortlist in these municipalities (a coordinator's regions) together.
+
+    `run_id` gives the run the id of the round that asked for it; `on_phase` hears each phase as it begins, with
+    the share of the work done (service.shortlists.rounds reports them)."""
+    phase = on_phase or (lambda _name, _done: None)
     started = perf_counter()
+    phase("eligibility", 0.05)
     # A round proposes for every dwelling whose shortlist is not yet published: the ones still editable.
     unpublished = [s.value for s in EDITABLE_STATUSES]
     dwellings = list(session.exec(select(Dwelling).where(col(Dwelling.status).in_(unpublished),
@@ -270,10 +276,14 @@ def run_round(*, session: Session, org: Organisation, municipalities: Iterable[s
     rows = snapshot.dwelling_rows(session=session, dwellings=usable)
     rejected = snapshot.rejected_pairs(session=session, dwelling_ids=[d.id for d in usable])
     load_s = perf_counter() - started
+    phase("optimising", 0.2)
     solved = _solve_and_claim(session, context, rows, rejected, RunKind.round, max_seconds) if usable else None
+    phase("applying", 0.8)
     seconds = {**(solved.result.timings if solved else {}), "load": load_s, "total": perf_counter() - started}
     run = _store_run(session=session, kind=RunKind.round, org=org, context=context, dwelling_rows=rows,
                      rejected=rejected, solved=solved, seconds=seconds, skipped=skipped)
+    if run_id is not None:
+        run.id = run_id
     if solved is not None:
         _apply(session=session, run=run, result=solved.result, dwellings={d.id: d for d in usable},
                policy_versions=_versions_by_municipality(context))

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from service.events import service as events
 from service.events.urls import WebhookPolicy
+from service.shortlists import rounds
 from service.workflow import deadlines
 
 log = logging.getLogger("doorstroom.tick")
@@ -28,7 +29,7 @@ TICK_LOCK_KEY = 0x646F6F727469636B
 
 # What a skipped tick reports, so that callers always see the same keys (the test of the skip checks they match).
 _NOTHING_DONE = {"offers_expired": 0, "offers_surfaced": 0, "shortlists_rematched": 0, "shortlists_surfaced": 0,
-                 "registrations_resumed": 0, "deliveries_tried": 0}
+                 "registrations_resumed": 0, "rounds_failed": 0, "deliveries_tried": 0}
 
 
 @contextmanager
@@ -70,6 +71,8 @@ def run_tick(*, engine: Engine, client: httpx.Client, at: datetime | None = None
         log.debug("tick lock held", extra={"tick": "running", "lock_key": TICK_LOCK_KEY})
         with Session(engine, expire_on_commit=False) as session:
             counts = deadlines.apply_expiry(session=session, at=at)
+            # Matching rounds whose worker died (its lease ran out) are failed, not left running forever.
+            counts["rounds_failed"] = rounds.fail_stale(session=session, at=at)
             session.commit()
         counts["deliveries_tried"] = events.deliver_due(engine=engine, client=client, policy=policy)
     return {**counts, "skipped": 0}

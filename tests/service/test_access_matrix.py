@@ -364,7 +364,7 @@ class Matrix:
         for _ in range(3):
             self._register(office, "care2")
         self._offer(office, "corporation2", "dwelling_other")
-        run = self.call(office, coordinator, "POST", "/v1/matching-rounds", json={"max_seconds": 2}, status=201)
+        run = self.call(office, coordinator, "POST", "/v1/matching-rounds", json={"max_seconds": 2}, status=202)
         office.objects["run"] = run["id"]
         self._shortlist(office, "dwelling")  # the round may have changed the unpublished one
         # Registered when every open shortlist is full: active, on no shortlist, free to be a replacement.

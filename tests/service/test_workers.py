@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -35,10 +36,12 @@ from service.config import Settings
 from service.db import make_engine
 from service.organisations.models import OrganisationKind
 from service.organisations.service import create_organisation
+from service.shortlists.models import MatchingRound
 from service.workflow import deadlines
 from service.workflow.tick import TICK_LOCK_KEY, run_tick
 from tests.service.workflow.conftest import Committing
 from tests.service.workflow.flow import World
+from tests.world import link_home
 
 DOORSTROOM = str(Path(sys.executable).with_name("doorstroom"))
 SKIPPED = "tick skipped: another worker or replica is running it"
@@ -299,3 +302,37 @@ def test_development_may_use_plain_http_for_a_local_address_only():
     assert Settings(public_url="http://127.0.0.1:8000", encryption_keys=key).insecure_reasons() == []
     assert Settings(public_url="https://doorstroom.example.nl", encryption_keys=key).insecure_reasons() == []
     assert Settings(public_url="http://doorstroom.example.nl").insecure_reasons()
+
+
+def test_a_round_started_on_two_workers_answers_202_and_is_run_by_one_of_them_to_the_end(backend, fresh_database_url,
+                                                                                        tmp_path):
+    if backend == "sqlite":
+        pytest.skip("SQLite serves from one process (the refusal is tested above)")
+    port = _free_port()
+    env = {**os.environ, "DOORSTROOM_DATABASE_URL": fresh_database_url, "DOORSTROOM_TICK_SECONDS": "1",
+           "DOORSTROOM_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    command = [DOORSTROOM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    stderr = tmp_path / "serve.err"
+    with serving(command, env, port, stderr) as base:
+        engine = make_engine(fresh_database_url)
+        with Session(engine, expire_on_commit=False) as session:
+            issued = create_organisation(session=session, kind=OrganisationKind.coordinator, name="rondes")
+            link_home(session, issued.organisation)
+            session.commit()
+        with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {issued.api_key}"}) as http:
+            started = http.post("/v1/matching-rounds", json={"max_seconds": 1})
+            assert started.status_code == 202, started.text
+            refused_or_done = http.post("/v1/matching-rounds", json={"max_seconds": 1})
+            assert refused_or_done.status_code in (202, 409), refused_or_done.text
+            if refused_or_done.status_code == 409:
+                assert refused_or_done.json()["existing_id"] == started.json()["id"]
+
+            def finished() -> bool:
+                return http.get(started.headers["location"]).json()["state"] in ("finished", "failed")
+
+            _wait_for(finished, 60, "the round to finish")
+            assert http.get(started.headers["location"]).json()["state"] == "finished"
+        with Session(engine) as session:
+            done = session.get(MatchingRound, uuid.UUID(started.json()["id"]))
+            assert done is not None and done.worker is not None and done.started_at is not None
+        engine.dispose()

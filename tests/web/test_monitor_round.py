@@ -17,7 +17,7 @@ from service.people import service as people_service
 from service.people import sessions
 from service.people.models import Person, PersonRole
 from service.regions.schemas import Policy
-from service.shortlists import changes
+from service.shortlists import changes, rounds
 from service.web.coordinator import whatif
 from tests.service.stuck.scenario import offer, register, setup, single, ties
 
@@ -238,3 +238,28 @@ def test_the_three_screens_speak_english_when_asked(office):
     form = browser.get("/wat-als").text
     assert "Minimum years of ties to the region" in form and "From 0 to 10." in form
     assert browser.get("/monitor", params={"formaat": "csv"}).text.lstrip("\ufeff").startswith("Kind;Code;Name;")
+
+
+def test_a_queued_round_shows_its_progress_polled_by_htmx_then_sends_the_browser_to_its_figures(office, session):
+    coordinator, corporation, care, browser = office
+    register(care, coordinator, single(regional_ties=ties(4)), 100)
+    offer(corporation)
+    queued = rounds.queue_round(session=session, org=coordinator.org, max_seconds=2)
+    session.commit()  # a savepoint of the test's transaction
+
+    page = browser.get(f"/matchingsronde/{queued.id}?gedaan=gestart")
+    assert page.status_code == 200 and "De ronde staat klaar en begint zo." in page.text
+    assert f'hx-get="/matchingsronde/{queued.id}/voortgang"' in page.text and 'hx-trigger="every 2s"' in page.text
+    assert f'id="vernieuwen" href="/matchingsronde/{queued.id}"' in page.text  # without JavaScript
+    assert "<script>" not in page.text
+    fragment = browser.get(f"/matchingsronde/{queued.id}/voortgang")
+    assert fragment.status_code == 200 and 'hx-trigger="every 2s"' in fragment.text and "<html" not in fragment.text
+    assert browser.post("/matchingsronde", data={"rekentijd": "1", "csrf_token": _csrf(browser.get(
+        "/matchingsronde").text)}, follow_redirects=False).headers["location"] == f"/matchingsronde/{queued.id}"
+
+    assert rounds.execute(engine=session.get_bind(), round_id=queued.id)
+
+    done = browser.get(f"/matchingsronde/{queued.id}/voortgang")
+    assert done.status_code == 204 and done.headers["hx-redirect"] == f"/matchingsronde/{queued.id}?gedaan=gestart"
+    assert "De ronde is klaar:" in browser.get(done.headers["hx-redirect"]).text
+

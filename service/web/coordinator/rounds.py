@@ -1,28 +1,31 @@
 """Matchingsronde: start a round over the coordinator's regions, read its figures and what it changed, and the
 earlier runs with a page per run. The same services as `POST /v1/matching-rounds` and `GET /v1/matching-rounds`.
 
-A round runs inside the request that starts it (service.shortlists.service.run_round) and takes up to its time
-limit plus the writing of its shortlists: the form says so, the page's script shows that it is busy while the
-browser waits, and the answer is the round's own page (POST, redirect, GET). There is no progress to poll.
+Starting a round queues it (service.shortlists.rounds) and answers with the round's page at once (POST, redirect,
+GET); the round runs in the background. While it is queued or running that page shows its phase and progress in a
+fragment that htmx polls every 2 seconds (no inline script: the CSP forbids it) and a "Vernieuwen" link for a
+browser without JavaScript; once finished, the poll sends the browser to the figures, on the same page.
 """
 
 import uuid
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, BackgroundTasks, Form, Query
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from service.errors import Conflict
 from service.regions import scope
-from service.shortlists import changes, reads
-from service.shortlists.models import RunKind
-from service.shortlists.schemas import SLOTS_PER_DWELLING, MatchingRoundCreate
+from service.shortlists import changes, reads, rounds
+from service.shortlists.models import RoundState, RunKind
+from service.shortlists.schemas import SLOTS_PER_DWELLING, MatchingRoundCreate, MatchingRoundPublic
 from service.web import formatting
 from service.web.form_numbers import bounds, parse_number
 from service.web.i18n import N_
 from service.web.listing import Paging
 from service.web.pages import CoordinatorPage, Page
+from service.web.templating import render
 
 router = APIRouter()
 
@@ -53,6 +56,10 @@ CHANGE_TONES = {changes.Change.first: "info", changes.Change.same: "neutral", ch
 STATUS_LABELS = {"offered": N_("Aangeboden"), "shortlisted": N_("Voordracht klaar"), "published": N_("Gepubliceerd"),
                  "candidate_selected": N_("Kandidaat gekozen"), "let": N_("Verhuurd"),
                  "withdrawn": N_("Ingetrokken")}
+# The phases of a running round (service.shortlists.service.run_round), as the progress says them.
+ROUND_PHASE_LABELS = {"eligibility": N_("gegevens lezen en de harde regels toetsen"),
+                      "optimising": N_("optimaliseren"), "applying": N_("voordrachten opslaan"),
+                      "running": N_("rekenen")}
 SECONDS_LOW, SECONDS_HIGH = bounds(MatchingRoundCreate, "max_seconds")
 DEFAULT_SECONDS = MatchingRoundCreate().max_seconds
 
@@ -85,8 +92,9 @@ def rounds_page(page: CoordinatorPage, soort: Kind = Kind.rounds, pagina: Annota
 
 
 @router.post("/matchingsronde")
-def start_round(page: CoordinatorPage, rekentijd: Annotated[str, Form()] = "") -> Response:
-    """Run a round over every unpublished shortlist of the coordinator's regions, then show it."""
+def start_round(page: CoordinatorPage, background: BackgroundTasks,
+                rekentijd: Annotated[str, Form()] = "") -> Response:
+    """Start a round over every unpublished shortlist of the coordinator's regions, then follow it on its page."""
     _ = page._
     message = _("Vul een aantal seconden in van %(low)s tot en met %(high)s.",
                 low=formatting.plain_decimal(SECONDS_LOW, page.language),
@@ -97,17 +105,42 @@ def start_round(page: CoordinatorPage, rekentijd: Annotated[str, Form()] = "") -
     except (ValueError, ValidationError):
         return _start_page(page, soort=Kind.rounds, pagina=None, seconds=rekentijd, errors=[("rekentijd", message)],
                            status_code=422)
-    run = reads.start_round(session=page.session, org=page.organisation, max_seconds=options.max_seconds)
-    if run.dwellings == 0:
-        # A round without dwellings belongs to no region, so it has no page of its own (as in the API's list).
-        return page.redirect("/matchingsronde?gedaan=niets-te-doen")
-    return page.redirect(f"/matchingsronde/{run.id}?gedaan=gestart")
+    try:
+        queued = reads.start_round(session=page.session, org=page.organisation, max_seconds=options.max_seconds)
+    except Conflict as busy:
+        # A round already runs in one of the regions: its page shows how far it is.
+        return page.redirect(f"/matchingsronde/{busy.extra['existing_id']}")
+    # Runs after this answer, claimed by this worker (service.shortlists.rounds); its page follows it.
+    background.add_task(rounds.execute, engine=page.session.get_bind(), round_id=queued.id)
+    return page.redirect(f"/matchingsronde/{queued.id}?gedaan=gestart")
+
+
+@router.get("/matchingsronde/{run_id}/voortgang")
+def progress_fragment(page: CoordinatorPage, run_id: uuid.UUID) -> Response:
+    """The polled state of a round; once it has finished, htmx is sent to its figures."""
+    found = reads.round_public(session=page.session, org=page.organisation, run_id=run_id)
+    if found.state == RoundState.finished.value:
+        return Response(status_code=204, headers={"HX-Redirect": _finished_location(found)})
+    return render(page.request, "coordinator/rounds_progress_fragment.html",
+                  {"round": found, "phase_labels": ROUND_PHASE_LABELS}, language=page.language)
+
+
+def _finished_location(found: MatchingRoundPublic) -> str:
+    # A round without dwellings belongs to no region, so it has no page of its own (as in the API's list).
+    if not found.dwellings:
+        return "/matchingsronde?gedaan=niets-te-doen"
+    return f"/matchingsronde/{found.id}?gedaan=gestart"
 
 
 @router.get("/matchingsronde/{run_id}")
 def run_page(page: CoordinatorPage, run_id: uuid.UUID, pagina: Annotated[int | None, Query(ge=1)] = None,
              gedaan: str | None = None) -> Response:
     """One run's figures, what it changed, and the shortlists it made (404 for a run of another region)."""
+    found = reads.round_public(session=page.session, org=page.organisation, run_id=run_id)
+    if found.state != RoundState.finished.value:
+        return page.render("coordinator/rounds_progress.html", round=found, phase_labels=ROUND_PHASE_LABELS)
+    if not found.dwellings and gedaan == "gestart":
+        return page.redirect(_finished_location(found))
     run = reads.run_public(session=page.session, org=page.organisation, run_id=run_id)
     paging = Paging.of(pagina)
     shortlists, total = changes.shortlists_of(session=page.session, run_id=run.id, limit=paging.limit,

@@ -6,9 +6,9 @@ document.addEventListener("DOMContentLoaded", () => {
   if (target) target.focus();
 });
 
-// Matchingsronde and wat-als (issue 12): a form whose answer is computed inside the request (a round, a what-if)
-// says that it is busy while the browser waits, in its live region (`data-bezig` names it; `data-tekst` is the
-// message), and is not sent twice.
+// Matchingsronde and wat-als (issue 12): a form whose answer takes a moment (a what-if is computed inside the
+// request; a round is only queued, and its page polls its progress with htmx) says that it is busy while the
+// browser waits, in its live region (`data-bezig` names it; `data-tekst` is the message), and is not sent twice.
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.dataset.bezig) return;

@@ -156,8 +156,10 @@ class World:
 
     def round(self) -> dict[str, Any]:
         started = self.coordinator.post("/v1/matching-rounds", json={"max_seconds": 5})
-        assert started.status_code == 201, started.text
-        return started.json()
+        assert started.status_code == 202, started.text
+        finished = self.coordinator.get(started.headers["location"]).json()
+        assert finished["state"] == "finished", finished
+        return finished
 
     def events(self, client: TestClient, after: int = 0) -> list[dict[str, Any]]:
         response = client.get("/v1/events", params={"after": after, "limit": 500})

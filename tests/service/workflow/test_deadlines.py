@@ -156,7 +156,7 @@ def _run(*args: str) -> str:
 
 def test_doorstroom_tick_applies_deadlines_and_prints_its_counts(cli_env, monkeypatch):
     _run("db", "upgrade")
-    assert json.loads(_run("tick")) == {**ZERO, "deliveries_tried": 0, "skipped": 0}
+    assert json.loads(_run("tick")) == {**ZERO, "rounds_failed": 0, "deliveries_tried": 0, "skipped": 0}
 
     app = create_app(Settings(database_url=cli_env))
 
@@ -173,11 +173,11 @@ def test_doorstroom_tick_applies_deadlines_and_prints_its_counts(cli_env, monkey
     paused = w.register()
     w.ok(w.pause(paused, days=3))
     w.ok(w.select(dwelling_id, first))
-    assert json.loads(_run("tick")) == {**ZERO, "deliveries_tried": 0, "skipped": 0}
+    assert json.loads(_run("tick")) == {**ZERO, "rounds_failed": 0, "deliveries_tried": 0, "skipped": 0}
 
     later = datetime.combine(TODAY + timedelta(days=8), datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
     monkeypatch.setattr(clock, "now", lambda: later)
     assert json.loads(_run("tick")) == {**ZERO, "offers_expired": 1, "registrations_resumed": 1,
-                                        "deliveries_tried": 0, "skipped": 0}
+                                        "rounds_failed": 0, "deliveries_tried": 0, "skipped": 0}
     assert w.registration_status(first) == "active" and w.registration_status(paused) == "active"
     assert w.dwelling_status(dwelling_id) == "published"
