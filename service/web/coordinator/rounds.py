@@ -19,7 +19,7 @@ from service.shortlists import changes, reads
 from service.shortlists.models import RunKind
 from service.shortlists.schemas import SLOTS_PER_DWELLING, MatchingRoundCreate
 from service.web import formatting
-from service.web.form_numbers import bounds, parse_number
+from service.web.forms import bounds, parse_number
 from service.web.i18n import N_
 from service.web.listing import Paging
 from service.web.pages import CoordinatorPage, Page
