@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
@@ -69,6 +69,10 @@ def _plain(text: str, *, money: bool = False) -> str:
     return text
 
 
+@overload
+def parse_number(text: str, *, integer: Literal[True]) -> int | None: ...
+@overload
+def parse_number(text: str, *, integer: bool) -> int | float | None: ...
 def parse_number(text: str, *, integer: bool) -> int | float | None:
     """`"12"`, `"1,5"`, `"1.5"` or `"1.234,5"` as a number; None when empty; ValueError when it is not a number
     (or, for an integer, has decimals)."""
@@ -83,7 +87,7 @@ def parse_number(text: str, *, integer: bool) -> int | float | None:
 def parse_integer(text: str) -> int | None:
     """`12` as 12; None when empty or not a whole number (`1,5`, `twaalf`)."""
     try:
-        return parse_number(text, integer=True)  # type: ignore[return-value]
+        return parse_number(text, integer=True)
     except ValueError:
         return None
 
