@@ -23,6 +23,7 @@ from service.web.forms import bounds, parse_number
 from service.web.i18n import N_
 from service.web.listing import Paging
 from service.web.pages import CoordinatorPage, Page
+from service.web.words import DWELLING_STATUS
 
 router = APIRouter()
 
@@ -50,9 +51,6 @@ PHASE_LABELS = {"load": N_("Gegevens lezen"), "prepare": N_("Voorbereiden"), "el
 CHANGE_LABELS = {changes.Change.first: N_("Eerste voorstel"), changes.Change.same: N_("Zelfde kandidaten"),
                  changes.Change.different: N_("Andere kandidaten")}
 CHANGE_TONES = {changes.Change.first: "info", changes.Change.same: "neutral", changes.Change.different: "warning"}
-STATUS_LABELS = {"offered": N_("Aangeboden"), "shortlisted": N_("Voordracht klaar"), "published": N_("Gepubliceerd"),
-                 "candidate_selected": N_("Kandidaat gekozen"), "let": N_("Verhuurd"),
-                 "withdrawn": N_("Ingetrokken")}
 SECONDS_LOW, SECONDS_HIGH = bounds(MatchingRoundCreate, "max_seconds")
 DEFAULT_SECONDS = MatchingRoundCreate().max_seconds
 
@@ -117,5 +115,5 @@ def run_page(page: CoordinatorPage, run_id: uuid.UUID, pagina: Annotated[int | N
                        changes=changes.changes_of(session=page.session, run_ids=[run.id])[run.id],
                        shortlists=shortlists, total=total, paging=paging, phases=phases,
                        claim_attempts=int(run.seconds.get("claim_attempts", 0)), started=gedaan == "gestart",
-                       change_labels=CHANGE_LABELS, change_tones=CHANGE_TONES, status_labels=STATUS_LABELS,
+                       change_labels=CHANGE_LABELS, change_tones=CHANGE_TONES, status_labels=DWELLING_STATUS,
                        **_labels())
