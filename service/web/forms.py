@@ -1,15 +1,16 @@
-"""What every form shares: numbers read the way a Dutch person types them, and pydantic's validation errors as
-plain messages beside each field (the same schema as the API checks the values; only the words are the page's).
+"""What every form shares: numbers, amounts and dates read the way a Dutch person types them (the one place that
+turns typed text into the value a schema checks), and pydantic's validation errors as plain messages beside each
+field (the same schema as the API checks the values; only the words are the page's).
 """
 
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal, overload
 
 from fastapi import Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from service.web.i18n import N_
@@ -49,6 +50,8 @@ MESSAGES = {
 FALLBACK = N_("Dit klopt niet.")
 _INTEGER = re.compile(r"^[+-]?\d{1,15}$")
 _DECIMAL = re.compile(r"^[+-]?\d{1,15}([.,]\d{1,15})?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$")  # 1.234.567,89: Dutch thousands dots
+_DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 
 
 async def form_data(request: Request) -> FormData:
@@ -56,16 +59,55 @@ async def form_data(request: Request) -> FormData:
     return await request.form()
 
 
+def _plain(text: str, *, money: bool = False) -> str:
+    """A number as typed (`42,5`, `1.234,56`, `€ 598,40`, `1 000`) without its euro sign, spaces and Dutch
+    thousands dots. Dots are thousands only before a decimal comma (`1.234,5`), or in an amount (`€ 1.234`):
+    `52.090` is a decimal number, not 52090."""
+    text = text.strip().removeprefix("€").replace(" ", "").replace("\u00a0", "")
+    if _GROUPED.match(text) and ("," in text or money):
+        text = text.replace(".", "")
+    return text
+
+
+@overload
+def parse_number(text: str, *, integer: Literal[True]) -> int | None: ...
+@overload
+def parse_number(text: str, *, integer: bool) -> int | float | None: ...
+def parse_number(text: str, *, integer: bool) -> int | float | None:
+    """`"12"`, `"1,5"`, `"1.5"` or `"1.234,5"` as a number; None when empty; ValueError when it is not a number
+    (or, for an integer, has decimals)."""
+    cleaned = _plain(text)
+    if not cleaned:
+        return None
+    if not (_INTEGER if integer else _DECIMAL).match(cleaned):
+        raise ValueError(text)
+    return int(cleaned) if integer else float(cleaned.replace(",", "."))
+
+
 def parse_integer(text: str) -> int | None:
-    """`12` as 12; None for anything that is not a whole number (`1,5`, `1.000`, `twaalf`)."""
-    text = text.strip()
-    return int(text) if _INTEGER.match(text) else None
+    """`12` as 12; None when empty or not a whole number (`1,5`, `twaalf`)."""
+    try:
+        return parse_number(text, integer=True)
+    except ValueError:
+        return None
 
 
 def parse_decimal(text: str) -> float | None:
-    """`2,5` and `2.5` as 2.5 (a decimal comma, as Dutch people write it); None for anything else."""
-    text = text.strip()
-    return float(text.replace(",", ".")) if _DECIMAL.match(text) else None
+    """`2,5` and `2.5` as 2.5 (a decimal comma, as Dutch people write it); None when empty or not a number."""
+    try:
+        return parse_number(text, integer=False)
+    except ValueError:
+        return None
+
+
+def bounds(model: type[BaseModel], name: str) -> tuple[Any, Any]:
+    """The lowest and highest value the model's field allows (`ge`/`gt`, `le`/`lt`; None when unbounded), so a
+    message can name them."""
+    low = high = None
+    for item in model.model_fields[name].metadata:
+        low = getattr(item, "ge", getattr(item, "gt", low))
+        high = getattr(item, "le", getattr(item, "lt", high))
+    return low, high
 
 
 def number_text(value: float | int, language: str) -> str:
@@ -110,41 +152,33 @@ FieldErrors = list[tuple[str, str]]
 
 def integer(text: str | None) -> int | str | None:
     """`"12"` -> 12; empty -> None; anything else stays text (the schema then says it is not a whole number)."""
-    value = (text or "").strip()
-    if not value:
-        return None
     try:
-        return int(value)
+        return parse_number(text or "", integer=True)
     except ValueError:
-        return value
+        return (text or "").strip()
 
 
 def decimal_number(text: str | None) -> float | str | None:
-    """`"52,09"` or `"52.09"` -> 52.09."""
-    value = (text or "").strip().replace(",", ".")
-    if not value:
-        return None
+    """`"52,09"` or `"52.09"` -> 52.09; empty -> None; anything else stays text, for the schema's error."""
     try:
-        return float(value)
+        return parse_number(text or "", integer=False)
     except ValueError:
-        return value
+        return (text or "").strip()
 
 
 def euros(text: str | None) -> Decimal | str | None:
-    """`"€ 21.400,50"`, `"21400,50"` or `"21400.50"` -> Decimal("21400.50")."""
-    value = (text or "").strip().removeprefix("€").strip().replace(" ", "")
+    """`"€ 21.400,50"`, `"21400,50"`, `"21400.50"` or `"€ 1.234"` -> a Decimal; empty -> None; else the text."""
+    value = _plain(text or "", money=True)
     if not value:
         return None
-    if "," in value:
-        value = value.replace(".", "").replace(",", ".")
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        return value
+    if not _DECIMAL.match(value):
+        return (text or "").strip()
+    return Decimal(value.replace(",", "."))
 
 
 def calendar_date(text: str | None) -> date | str | None:
-    """`"2027-01-15"` (a date input) or `"15-01-2027"` -> a date; anything else stays text."""
+    """`"2027-01-15"` (a date input) or `"15-01-2027"` (also with `/` or `.`) -> a date; empty -> None; anything
+    else stays text (the schema then asks for a date)."""
     value = (text or "").strip()
     if not value:
         return None
@@ -152,9 +186,9 @@ def calendar_date(text: str | None) -> date | str | None:
         return date.fromisoformat(value)
     except ValueError:
         pass
+    found = _DUTCH_DATE.match(value)
     try:
-        day, month, year = (int(part) for part in value.replace("/", "-").split("-"))
-        return date(year, month, day)
+        return date(int(found.group(3)), int(found.group(2)), int(found.group(1))) if found else value
     except ValueError:
         return value
 

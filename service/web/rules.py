@@ -1,7 +1,12 @@
-"""The hard rules in plain Dutch, for every screen that says why a client fits no dwelling (or a dwelling no one)."""
+"""The hard rules in plain Dutch, for every screen that says why a client fits no dwelling (or a dwelling no one):
+the one vocabulary of rule words, in Python and (as `rule_labels` and `rule_without`) in every template."""
+
+from typing import TYPE_CHECKING
 
 from service.web.i18n import N_
-from service.web.templating import Gettext
+
+if TYPE_CHECKING:  # templating exposes these words to every template, so it imports this module
+    from service.web.templating import Gettext
 
 # Rule code (product.md, "Hard rules") -> what failing it means, in words a client could be told.
 RULES = {
@@ -40,7 +45,7 @@ RULE_WITHOUT = {
 }
 
 
-def rule_text(code: str, _: Gettext) -> str:
+def rule_text(code: str, _: "Gettext") -> str:
     """A rule code in the page's language (an unknown code as itself)."""
     return _(RULES[code]) if code in RULES else code
 

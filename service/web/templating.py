@@ -15,6 +15,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from service.web import formatting, i18n
+from service.web.rules import RULE_LABELS, RULE_WITHOUT
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 # Every page: its own scripts, styles and images only (no inline script or style), forms post to this site only.
@@ -48,6 +49,8 @@ def _pairs(values: Iterable[Any]) -> list[tuple[str, str]]:
 
 environment.filters["translated"] = _translated
 environment.filters["pairs"] = _pairs
+# The rule words (service/web/rules.py), the same on every screen: `_(rule_labels[code])`.
+environment.globals.update(rule_labels=RULE_LABELS, rule_without=RULE_WITHOUT)
 
 
 def gettext_for(language: str) -> Gettext:

@@ -162,6 +162,15 @@ def test_the_first_tab_goes_to_the_skip_link_and_it_jumps_to_the_content(page, o
     assert page.evaluate("document.activeElement.id") == "inhoud"
 
 
+def test_the_werkvoorraad_with_its_nav_bar_fits_the_window_without_scrolling_sideways(page, office):
+    coordinator = office.member(OrganisationKind.coordinator)
+    sign_in(page, coordinator)
+    assert page.get_by_role("navigation", name="Hoofdmenu").is_visible()
+    assert page.evaluate("window.innerWidth") == 1280
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert page.evaluate("document.querySelector('nav.ds-nav').getBoundingClientRect().right") <= 1280
+
+
 def test_a_corporation_person_does_not_see_the_coordinators_screens(page, office):
     corporation = office.member(OrganisationKind.corporation, two_factor=False)
     sign_in(page, corporation)

@@ -5,6 +5,7 @@ the let, withdrawing with the version read, another organisation's dwelling answ
 import re
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -56,9 +57,9 @@ def _dwelling_id(response: Any) -> str:
 def test_the_form_takes_dutch_notations_into_the_offer_document():
     document = document_from(dict(offer_form(bare_rent="1.234,56", **{"location-lat": "52.0907"})),
                              ["regular"])
-    assert document["bare_rent"] == "1234.56" and document["service_costs"] == "42"
+    assert document["bare_rent"] == Decimal("1234.56") and document["service_costs"] == Decimal("42")
     assert document["floor_area_m2"] == 42.5 and document["location"] == {"lat": 52.0907, "lon": 5.0985}
-    assert document["available_from"] == TODAY.isoformat()
+    assert document["available_from"] == TODAY
     assert document["low_stimulus_features"] == {"shared_entrance_households": 4, "busy_road": True,
                                                  "gallery_access": False, "next_to_business": False}
     assert document["address"]["house_number"] == 112 and document["contract_types"] == ["regular"]

@@ -27,7 +27,7 @@ from service.web.formatting import LOCAL_ZONE
 from service.web.i18n import N_
 from service.web.listing import Paging
 from service.web.pages import CoordinatorPage, Page
-from service.web.rules import RULE_LABELS, RULE_WITHOUT
+from service.web.rules import RULE_LABELS
 from service.workflow import changes
 from service.workflow.dossier import READS_PAGE, open_dossier
 
@@ -147,7 +147,7 @@ def _render(page: Page, registration_id: uuid.UUID, *, status_code: int = 200, e
         "coordinator/dossier.html", status_code=status_code, dossier=dossier, errors=errors or [], form=form,
         done=DONE.get(done or ""), done_code=done, reads_paging=paging,
         reads_has_next=paging.number * READS_PAGE < dossier.reads_total, today=today, rules=matching.RULE_CODES,
-        rule_labels=RULE_LABELS, rule_without=RULE_WITHOUT, status_labels=STATUS_LABELS, status_tones=STATUS_TONES,
+        status_labels=STATUS_LABELS, status_tones=STATUS_TONES,
         setting_labels=SETTING_LABELS, support_labels=SUPPORT_LABELS, debt_labels=DEBT_LABELS,
         place_labels=PLACE_LABELS, low_stimulus_labels=LOW_STIMULUS_LABELS, contract_labels=CONTRACT_LABELS,
         kind_labels=KIND_LABELS, kind_options=[(kind, page._(label)) for kind, label in KIND_LABELS.items()],

@@ -13,9 +13,9 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from service.errors import Conflict, InvalidFields, NotFound
-from service.web.coordinator.worklist import STATUS_LABELS
 from service.web.i18n import N_
 from service.web.pages import CoordinatorPage, Page
+from service.web.words import DWELLING_STATUS
 from service.workflow import review
 from service.workflow import service as workflow
 from service.workflow.schemas import ReplaceCandidate
@@ -61,7 +61,7 @@ def _review(page: Page, dwelling_id: uuid.UUID, *, status_code: int = 200, done:
     found = review.review_for(session=page.session, org=page.organisation, dwelling_id=dwelling_id)
     steps = review.timeline_of(session=page.session, org=page.organisation, dwelling_id=dwelling_id)
     return page.render("coordinator/review.html", status_code=status_code, review=found, timeline=steps,
-                       done=done, errors=errors or [], status_labels=STATUS_LABELS, dwelling_types=DWELLING_TYPES,
+                       done=done, errors=errors or [], status_labels=DWELLING_STATUS, dwelling_types=DWELLING_TYPES,
                        contract_types=CONTRACT_TYPES)
 
 

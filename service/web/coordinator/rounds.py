@@ -21,11 +21,12 @@ from service.shortlists import changes, reads, rounds
 from service.shortlists.models import RoundState, RunKind
 from service.shortlists.schemas import SLOTS_PER_DWELLING, MatchingRoundCreate, MatchingRoundPublic
 from service.web import formatting
-from service.web.form_numbers import bounds, parse_number
+from service.web.forms import bounds, parse_number
 from service.web.i18n import N_
 from service.web.listing import Paging
 from service.web.pages import CoordinatorPage, Page
 from service.web.templating import render
+from service.web.words import DWELLING_STATUS
 
 router = APIRouter()
 
@@ -53,9 +54,6 @@ PHASE_LABELS = {"load": N_("Gegevens lezen"), "prepare": N_("Voorbereiden"), "el
 CHANGE_LABELS = {changes.Change.first: N_("Eerste voorstel"), changes.Change.same: N_("Zelfde kandidaten"),
                  changes.Change.different: N_("Andere kandidaten")}
 CHANGE_TONES = {changes.Change.first: "info", changes.Change.same: "neutral", changes.Change.different: "warning"}
-STATUS_LABELS = {"offered": N_("Aangeboden"), "shortlisted": N_("Voordracht klaar"), "published": N_("Gepubliceerd"),
-                 "candidate_selected": N_("Kandidaat gekozen"), "let": N_("Verhuurd"),
-                 "withdrawn": N_("Ingetrokken")}
 # The phases of a running round (service.shortlists.service.run_round), as the progress says them.
 ROUND_PHASE_LABELS = {"eligibility": N_("gegevens lezen en de harde regels toetsen"),
                       "optimising": N_("optimaliseren"), "applying": N_("voordrachten opslaan"),
@@ -150,5 +148,5 @@ def run_page(page: CoordinatorPage, run_id: uuid.UUID, pagina: Annotated[int | N
                        changes=changes.changes_of(session=page.session, run_ids=[run.id])[run.id],
                        shortlists=shortlists, total=total, paging=paging, phases=phases,
                        claim_attempts=int(run.seconds.get("claim_attempts", 0)), started=gedaan == "gestart",
-                       change_labels=CHANGE_LABELS, change_tones=CHANGE_TONES, status_labels=STATUS_LABELS,
+                       change_labels=CHANGE_LABELS, change_tones=CHANGE_TONES, status_labels=DWELLING_STATUS,
                        **_labels())

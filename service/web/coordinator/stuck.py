@@ -14,7 +14,7 @@ from service.stuck.board import NO_SINGLE_RULE, stuck_board
 from service.web.i18n import N_
 from service.web.listing import Paging, csv_download, query_prefix
 from service.web.pages import CoordinatorPage
-from service.web.rules import RULE_LABELS, RULE_WITHOUT
+from service.web.rules import RULE_LABELS
 
 router = APIRouter()
 
@@ -43,5 +43,5 @@ def stuck_page(page: CoordinatorPage, regel: str | None = None,
               " | ".join(_(RULE_LABELS[code]) for code in c.exempt_rules), _("ja") if c.urgent else _("nee")]
              for c in board.items])
     return page.render("coordinator/stuck.html", board=board, rule=rule, paging=paging, rules=matching.RULE_CODES,
-                       rule_labels=RULE_LABELS, rule_without=RULE_WITHOUT, no_single_rule=NO_SINGLE_RULE,
+                       no_single_rule=NO_SINGLE_RULE,
                        no_single_rule_label=NO_SINGLE_RULE_LABEL, page_query=query_prefix(regel=rule))

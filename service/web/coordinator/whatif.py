@@ -20,7 +20,7 @@ from service.regions import scope
 from service.regions import service as regions_service
 from service.regions.schemas import Policy
 from service.web import formatting
-from service.web.form_numbers import bounds, parse_number
+from service.web.forms import bounds, parse_number
 from service.web.i18n import N_
 from service.web.pages import CoordinatorPage, Page
 from service.whatif import service as whatif_service

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from service.web.i18n import N_
 from service.web.listing import Paging, csv_download, query_prefix
 from service.web.pages import CoordinatorPage
+from service.web.words import DWELLING_STATUS
 from service.workflow.worklist import Filters, Tab, work_list
 
 router = APIRouter()
@@ -20,14 +21,6 @@ TAB_LABELS = {
     Tab.overdue: N_("Verlopen"),
     Tab.without_candidates: N_("Zonder kandidaten"),
     Tab.let: N_("Verhuurd"),
-}
-STATUS_LABELS = {
-    "offered": N_("Aangeboden"),
-    "shortlisted": N_("Voordracht klaar"),
-    "published": N_("Gepubliceerd"),
-    "candidate_selected": N_("Kandidaat gekozen"),
-    "let": N_("Verhuurd"),
-    "withdrawn": N_("Ingetrokken"),
 }
 
 
@@ -53,12 +46,12 @@ def worklist_page(page: CoordinatorPage, tab: Tab = Tab.to_review, regio: str | 
         return csv_download(f"werkvoorraad-{tab.value}.csv",
                             [_("Adres"), _("Gemeente"), _("Corporatie"), _("Status"), _("Aangeboden op"),
                              _("Termijn"), _("Passende kandidaten")],
-                            [[i.address, i.municipality_name, i.corporation_name, _(STATUS_LABELS[i.status.value]),
+                            [[i.address, i.municipality_name, i.corporation_name, _(DWELLING_STATUS[i.status.value]),
                               i.offered_at.date().isoformat(), i.due_at.date().isoformat() if i.due_at else "",
                               "" if i.eligible_count is None else i.eligible_count] for i in found.items])
     filter_query = query_prefix(regio=filters.region, gemeente=filters.municipality,
                                 corporatie=filters.corporation_id)
     return page.render("coordinator/worklist.html", found=found, tab=tab, tabs=list(Tab), tab_labels=TAB_LABELS,
-                       status_labels=STATUS_LABELS, filters=filters, paging=paging, filter_query=filter_query,
+                       status_labels=DWELLING_STATUS, filters=filters, paging=paging, filter_query=filter_query,
                        page_query=query_prefix(tab=tab.value, regio=filters.region, gemeente=filters.municipality,
                                                corporatie=filters.corporation_id))

@@ -22,7 +22,8 @@ from service.registrations.schemas import ContractNeed, SupportIntensity
 from service.shortlists import reads
 from service.shortlists.models import CandidateStatus
 from service.shortlists.schemas import CandidatePublic, ShortlistPublic
-from service.web.corporation.offer import CONTRACT_TYPES, DWELLING_TYPES, iso_date
+from service.web.corporation.offer import CONTRACT_TYPES, DWELLING_TYPES
+from service.web.forms import calendar_date
 from service.web.i18n import N_
 from service.web.listing import Paging, query_prefix
 from service.web.pages import CorporationPage, Page
@@ -263,7 +264,7 @@ def record_let(page: CorporationPage, dwelling_id: uuid.UUID, registration_id: A
              "start_date": start_date}
     ids = {"contract_type": "verhuur-contract", "start_date": "verhuur-ingang", "": "verhuur-contract"}
     document = {"registration_id": registration_id, **({"contract_type": contract_type} if contract_type else {}),
-                **({"start_date": iso_date(start_date.strip())} if start_date.strip() else {})}
+                **({"start_date": calendar_date(start_date)} if start_date.strip() else {})}
     try:
         data = RecordLet.model_validate(document)
         with page.session.begin_nested():

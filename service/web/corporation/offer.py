@@ -6,9 +6,7 @@ everything typed kept. A valid offer goes to the same service as the API (change
 the instant shortlist), and the browser goes on to the dwelling's page.
 """
 
-import re
 from collections.abc import Mapping
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +16,7 @@ from starlette.datastructures import FormData
 
 from service.dwellings.schemas import ContractType, DwellingCreate, DwellingType
 from service.errors import Conflict, InvalidFields
+from service.web.forms import calendar_date, decimal_number, euros, integer
 from service.web.i18n import N_
 from service.web.pages import CorporationPage, Page
 from service.web.templating import Gettext
@@ -173,47 +172,12 @@ OTHERWISE = N_("%(label)s: dit klopt niet.")
 EXTERNAL_REF_TAKEN = N_("U gebruikte dit nummer al voor een andere woning. Kies een ander nummer, of bekijk die "
                         "woning in Mijn woningen.")
 
-_WHOLE = re.compile(r"^[+-]?\d+$")
-_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+(,\d*)?$")
-_DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
-
-
 def _set(document: dict[str, Any], path: str, value: Any) -> None:
     *parents, name = path.split(".")
     target = document
     for parent in parents:
         target = target.setdefault(parent, {})
     target[name] = value
-
-
-def _number(text: str) -> str:
-    """A number as typed in Dutch (`42,5`, `1.234,56`, `€ 598,40`) in the document's notation (`42.5`)."""
-    text = text.replace("€", "").replace(" ", "").replace("\u00a0", "")
-    if _THOUSANDS.match(text):
-        text = text.replace(".", "")
-    return text.replace(",", ".")
-
-
-def _integer(text: str) -> int | str:
-    return int(text) if _WHOLE.match(text) else text  # what is not a whole number goes on, for its error
-
-
-def _decimal(text: str) -> float | str:
-    try:
-        return float(_number(text))
-    except ValueError:
-        return text
-
-
-def iso_date(text: str) -> str:
-    """An ISO date from `2026-12-01` (a date field) or `1-12-2026` as typed; anything else goes on, for its error."""
-    found = _DUTCH_DATE.match(text)
-    if found:
-        try:
-            return date(int(found.group(3)), int(found.group(2)), int(found.group(1))).isoformat()
-        except ValueError:
-            return text
-    return text
 
 
 def document_from(form: Mapping[str, Any], contract_types: list[str]) -> dict[str, Any]:
@@ -229,13 +193,13 @@ def document_from(form: Mapping[str, Any], contract_types: list[str]) -> dict[st
         elif not text:
             continue
         elif path in INTEGER:
-            _set(document, path, _integer(text))
+            _set(document, path, integer(text))
         elif path in DECIMAL:
-            _set(document, path, _decimal(text))
+            _set(document, path, decimal_number(text))
         elif path in MONEY:
-            _set(document, path, _number(text))
+            _set(document, path, euros(text))
         elif path in DATES:
-            _set(document, path, iso_date(text))
+            _set(document, path, calendar_date(text))
         else:
             _set(document, path, text)
     return document
