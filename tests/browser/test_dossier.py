@@ -8,6 +8,7 @@ only its own clients and dwellings.
 """
 
 import re
+import time
 import uuid
 from datetime import date, timedelta
 
@@ -87,8 +88,14 @@ def test_a_stuck_client_is_freed_with_an_exemption_shortlisted_in_the_next_round
     check_accessibility(page)
 
     # A grant changes no shortlist by itself: the office's next round (or the next dwelling offered) takes her in.
-    round_ = live_server.api(coordinator.api_key).post("/v1/matching-rounds", json={})
-    assert round_.status_code == 201, round_.text
+    with live_server.api(coordinator.api_key) as api:
+        round_ = api.post("/v1/matching-rounds", json={})
+        assert round_.status_code == 202, round_.text
+        deadline = time.monotonic() + 60  # the round runs in the background: wait for it to finish
+        while api.get(round_.headers["location"]).json()["state"] not in ("finished", "failed"):
+            assert time.monotonic() < deadline, "the round did not finish"
+            time.sleep(0.2)
+        assert api.get(round_.headers["location"]).json()["state"] == "finished"
     page.reload()
     assert page.locator("#status").inner_text() == "Voorgedragen"
     nomination = page.locator("#voordrachten").get_by_role("link", name="Langestraat 12, Amersfoort")
