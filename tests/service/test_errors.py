@@ -68,7 +68,7 @@ def test_a_wrong_method_is_a_405_problem(client_for):
 @pytest.mark.parametrize(("path", "allowed"), [
     (DWELLINGS, {"GET", "POST"}),
     ("/v1/dwellings/0b0e9f4e-53f6-4b8a-9d43-1f6f7ae0a1d2", {"GET", "PATCH"}),
-    ("/v1/regions/U16", {"GET", "PUT"}),
+    ("/v1/regions/U16", {"GET", "PATCH", "PUT"}),
     ("/v1/registrations/0b0e9f4e-53f6-4b8a-9d43-1f6f7ae0a1d2/withdraw", {"POST"}),
 ])
 def test_a_405_allows_every_method_of_the_resource(anonymous, path, allowed):
