@@ -25,6 +25,7 @@ from service.people.auth_routes import router as auth_router
 from service.people.key_routes import router as keys_router
 from service.people.routes import router as people_router
 from service.places.routes import router as places_router
+from service.privacy.routes import router as privacy_router
 from service.ratelimit import RATE_LIMITED_RESPONSES, RateLimitMiddleware, build_limiter
 from service.regions.routes import router as regions_router
 from service.shortlists import service as shortlists_service
@@ -67,7 +68,7 @@ session and per address: over a limit the answer is 429 with `Retry-After` in se
 
 ROUTERS = (health_router, dwellings_router, registrations_router, regions_router, places_router,
            shortlists_router, workflow_router, events_router, audit_router, exemptions_router, stuck_router,
-           whatif_router, targets_router, monitor_router, auth_router, people_router, keys_router,
+           whatif_router, targets_router, monitor_router, privacy_router, auth_router, people_router, keys_router,
            imports_router, exports_router)
 
 

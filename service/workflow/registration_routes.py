@@ -14,7 +14,6 @@ from service.concurrency import etag, expected_version
 from service.db import SessionDep
 from service.errors import FieldError, InvalidFields, problem_responses
 from service.pagination import Page, Paging
-from service.privacy import erasure
 from service.registrations import service
 from service.registrations.models import RegistrationStatus
 from service.registrations.schemas import (
@@ -27,7 +26,7 @@ from service.registrations.schemas import (
 )
 from service.sqltypes import utcnow
 from service.workflow import changes
-from service.workflow.schemas import ErasureRequest, Withdrawal
+from service.workflow.schemas import Withdrawal
 
 router = APIRouter(prefix="/v1/registrations", tags=["registrations"])
 IfMatch = Annotated[str | None, Header(description="the ETag you last read; required for changes")]
@@ -140,24 +139,6 @@ def withdraw_registration(
         expected_version=expected_version(if_match) if if_match is not None else None,
     )
     return _answer(response, service.to_public(reg))
-
-
-@router.post(
-    "/{registration_id}/erase",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
-)
-def erase_registration(
-    registration_id: uuid.UUID, data: ErasureRequest, org: CareProviderOrCoordinator, session: SessionDep,
-) -> Response:
-    """Erase a client's personal data on request (AVG article 17).
-
-    Its own care provider or a coordinator of its region. Open nominations and offers end first (the registration
-    is withdrawn); what stays is the pseudonymous id, region, provider, status and dates, for the monitor and the
-    audit.
-    """
-    erasure.erase_registration(session=session, org=org, registration_id=registration_id, reason=data.reason)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put(

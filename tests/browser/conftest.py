@@ -112,7 +112,8 @@ def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory, browser:
 
         app.dependency_overrides[get_session] = _session
         port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+        # No log configuration of uvicorn's own: it would set its loggers' levels for the rest of the test run.
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, log_level=None,
                                                access_log=False, lifespan="off"))
         thread = threading.Thread(target=server.run, name=f"browser-server-{backend}", daemon=True)
         thread.start()
