@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import InvalidFileException
 
 from service.csvinput import csv_records
@@ -109,7 +110,9 @@ def xlsx_bytes(*, sheets: list[tuple[str, list[str], list[list[object]]]]) -> by
         sheet = book.create_sheet(title)
         sheet.append(header)
         for row in rows:
-            sheet.append([_text(v) for v in row])
+            # Control characters a worksheet cannot hold (stored text may have them) are left out, not a 500.
+            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
+                          for v in (_text(v) for v in row)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
