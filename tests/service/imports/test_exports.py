@@ -49,3 +49,14 @@ def test_dwellings_export_respects_access(client_for):
     assert client_for("care_provider").get("/v1/exports/dwellings").status_code == 403
     assert corporation.get("/v1/exports/registrations").status_code == 403
     assert corporation.get("/v1/exports/dwellings", params={"format": "pdf"}).status_code == 422
+
+
+def test_an_excel_export_leaves_out_control_characters_a_worksheet_cannot_hold():
+    import io
+
+    from openpyxl import load_workbook
+
+    from service.imports.tables import xlsx_bytes
+
+    book = load_workbook(io.BytesIO(xlsx_bytes(sheets=[("rows", ["street"], [["Kanaal\x01straat\x0b"]])])))
+    assert [c.value for c in next(iter(book["rows"].iter_rows(min_row=2)))] == ["Kanaalstraat"]
