@@ -5,6 +5,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_DB ?= doorstroom-demo.db
 PYTEST_ARGS ?=
+# The suite runs in one process per core (pytest-xdist), each test file whole in one of them (its module fixtures once).
+TEST_WORKERS ?= auto
 BIN := $(VENV)/bin
 
 
@@ -26,7 +28,7 @@ run: install  ## a fresh demo database, its keys in demo-keys.json, then serve o
 	DOORSTROOM_DEV_MODE=1 DOORSTROOM_DATABASE_URL=sqlite:///./$(DEMO_DB) $(BIN)/doorstroom serve --host $(HOST) --port $(PORT)
 
 test: lint  ## lint, then the whole suite, on SQLite and PostgreSQL (127.0.0.1:5432 unless DOORSTROOM_TEST_POSTGRES_URL)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install  ## ruff, and mypy (--strict on matching/, the default checks on service/)
 	$(BIN)/ruff check .
