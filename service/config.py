@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Partners send small JSON documents; anything larger is a mistake or an attack.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Requests in progress at once per worker; more wait their turn (service/middleware.py ConcurrencyLimitMiddleware).
+    # The database pool holds as many connections.
+    max_concurrent_requests: int = Field(default=32, ge=1, le=256)
     # Seconds between runs of the periodic task (deadlines, resuming pauses, webhooks); 0 turns it off.
     tick_seconds: float = Field(default=30, ge=0, le=3600)
     # A national export of the place categories is a few MiB of GeoJSON.

@@ -14,15 +14,17 @@ from service.config import get_settings
 READ_ONLY = "doorstroom_read_only"
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and serialised writers.
+def make_engine(url: str, *, echo: bool = False, connections: int = 5) -> Engine:
+    """Create an engine holding up to `connections` (plus a few more when busy); SQLite gets WAL, foreign keys, a
+    busy timeout and serialised writers.
 
     Statement parameters are hidden from errors (and echo): they are registrations' special-category data, and a
     database error's message ends up in logs.
     """
+    pool = {"pool_size": connections, "max_overflow": 10}
     if not url.startswith("sqlite"):
-        return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
-    engine = create_engine(url, echo=echo, hide_parameters=True,
+        return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True, **pool)
+    engine = create_engine(url, echo=echo, hide_parameters=True, **pool,
                            connect_args={"check_same_thread": False, "timeout": 15})
     _configure_sqlite(engine)
     return engine
@@ -52,8 +54,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
 @lru_cache
 def get_engine() -> Engine:
-    """The process-wide engine for the configured database."""
-    return make_engine(get_settings().database_url)
+    """The process-wide engine for the configured database: a connection for every request in progress."""
+    settings = get_settings()
+    return make_engine(settings.database_url, connections=settings.max_concurrent_requests)
 
 
 def transaction(session: Session) -> Iterator[Session]:

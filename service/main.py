@@ -19,7 +19,12 @@ from service.health.routes import router as health_router
 from service.imports.routes import exports_router
 from service.imports.routes import router as imports_router
 from service.logging import configure_logging
-from service.middleware import BodyLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from service.middleware import (
+    BodyLimitMiddleware,
+    ConcurrencyLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
 from service.monitor.routes import router as monitor_router
 from service.people.auth_routes import router as auth_router
 from service.people.key_routes import router as keys_router
@@ -155,6 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                     "/v1/imports/dwellings": settings.max_import_bytes})
     if limiter is not None and limiter.limits.get("address"):
         app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    # Inside the request id, so the access line's duration includes the wait for a slot.
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
     app.add_middleware(RequestIdMiddleware)
     # Outermost: the headers reach every answer, a 413 or 429 from the middleware inside included.
     app.add_middleware(SecurityHeadersMiddleware)

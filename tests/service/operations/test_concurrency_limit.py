@@ -1,0 +1,98 @@
+"""Requests in progress are limited, so that many concurrent requests queue instead of stalling the service."""
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from service.middleware import ConcurrencyLimitMiddleware
+from service.organisations.models import OrganisationKind
+from service.organisations.service import create_organisation
+from tests import factories
+from tests.world import link_home
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """The async tests run on asyncio, as uvicorn serves the app."""
+    return "asyncio"
+
+
+def _gauged_app(limit: int, release: asyncio.Event | None = None) -> tuple[ConcurrencyLimitMiddleware, list[int]]:
+    """An app whose handler records how many requests are inside at once (and may wait for `release`)."""
+    inside = [0]
+    most: list[int] = []
+
+    async def work(_request: Request) -> JSONResponse:
+        inside[0] += 1
+        most.append(inside[0])
+        if release is not None:
+            await release.wait()
+        else:
+            await asyncio.sleep(0.02)
+        inside[0] -= 1
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[Route("/work", work), Route("/healthz", work)])
+    return ConcurrencyLimitMiddleware(app, limit=limit), most
+
+
+@pytest.mark.anyio
+async def test_no_more_requests_than_the_limit_are_inside_at_once_and_the_rest_wait_their_turn():
+    limited, most = _gauged_app(limit=3)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t") as client:
+        answers = await asyncio.gather(*(client.get("/work") for _ in range(12)))
+    assert [a.status_code for a in answers] == [200] * 12
+    assert max(most) == 3
+    assert len(most) == 12
+
+
+@pytest.mark.anyio
+async def test_the_probes_answer_while_every_slot_is_taken():
+    release = asyncio.Event()
+    limited, most = _gauged_app(limit=2, release=release)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t") as client:
+        held = [asyncio.create_task(client.get("/work")) for _ in range(3)]
+        while len(most) < 2:
+            await asyncio.sleep(0.01)
+        probe = asyncio.create_task(client.get("/healthz"))
+        while len(most) < 3:  # the probe got in although both slots are taken and a request waits
+            await asyncio.sleep(0.01)
+        assert not any(task.done() for task in held)
+        release.set()
+        assert (await probe).status_code == 200
+        assert [(await task).status_code for task in held] == [200] * 3
+
+
+def test_sixty_audited_reads_at_once_on_one_server_all_answer(committed_app):
+    """Sixty requests through one event loop, each taking the database's write lock (the read is audited).
+
+    Without the limit every handler thread ended up waiting for the lock while its holder waited for a thread, and
+    SQLite answered 500 "database is locked" after its 15 s busy timeout."""
+    app, engine = committed_app
+    with Session(engine) as session:
+        issued = create_organisation(session=session, kind=OrganisationKind.care_provider, name="Veel Tegelijk")
+        link_home(session, issued.organisation)
+        session.commit()
+    headers = {"Authorization": f"Bearer {issued.api_key}"}
+    with TestClient(app, headers=headers) as client:
+        created = client.post("/v1/registrations", json=factories.registration())
+        assert created.status_code == 201, created.text
+        url = f"/v1/registrations/{created.json()['id']}"
+        start = threading.Barrier(60)
+
+        def read(_: int) -> int:
+            start.wait(timeout=30)
+            return client.get(url).status_code
+
+        with ThreadPoolExecutor(max_workers=60) as pool:
+            statuses = list(pool.map(read, range(60)))
+    assert statuses == [200] * 60
