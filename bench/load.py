@@ -34,7 +34,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 from cryptography.fernet import Fernet
 from sqlmodel import Session
 
@@ -44,6 +43,7 @@ from service.db import get_session, make_engine, transaction
 from service.organisations import service as organisations
 from service.organisations.models import OrganisationKind
 from tests import factories, world
+from tests.conftest import throwaway_database
 
 # A request body template: __REF__ becomes a client reference unique to the wrk thread and request.
 _LUA = """
@@ -104,22 +104,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@contextmanager
-def _database(admin_url: str | None, tmp: str, name: str) -> Iterator[str]:
-    """A new empty database: a SQLite file in `tmp`, or one on the server of `admin_url`, dropped afterwards."""
-    if admin_url is None:
-        yield f"sqlite:///{tmp}/{name}.db"
-        return
-    db_name = f"doorstroom_bench_{name}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{db_name}"')
-    try:
-        yield Settings(database_url=admin_url.rsplit("/", 1)[0] + f"/{db_name}").database_url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
 @contextmanager
@@ -239,8 +223,9 @@ def run(*, admin_url: str | None, connections: int, seconds: float, registration
     document["client_ref"] = "__REF__"
     body = json.dumps(document)
     figures: list[Figure] = []
-    with tempfile.TemporaryDirectory() as tmp, _database(admin_url, tmp, "naive") as naive_url, \
-            _database(admin_url, tmp, "doorstroom") as url:
+    backend = "sqlite" if admin_url is None else "postgresql"
+    with tempfile.TemporaryDirectory() as tmp, throwaway_database(backend, tmp, admin_url or "") as naive_url, \
+            throwaway_database(backend, tmp, admin_url or "") as url:
         encryption_key = Fernet.generate_key().decode()
         # The seeding encrypts with the process's settings, as the server will: the same key for both.
         os.environ["DOORSTROOM_ENCRYPTION_KEYS"] = encryption_key

@@ -35,18 +35,19 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 @contextmanager
-def throwaway_database(backend: str, tmp_dir: str) -> Iterator[str]:
-    """A new, empty database for `backend`, removed afterwards; yields its SQLAlchemy URL."""
+def throwaway_database(backend: str, tmp_dir: str, admin_url: str = POSTGRES_ADMIN_URL) -> Iterator[str]:
+    """A new, empty database for `backend` (PostgreSQL's on the server of `admin_url`), removed afterwards; yields
+    its SQLAlchemy URL."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_dir}/doorstroom-{uuid.uuid4().hex[:8]}.db"
         return
     name = f"doorstroom_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+    with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield Settings(database_url=POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}").database_url
+        yield Settings(database_url=admin_url.rsplit("/", 1)[0] + f"/{name}").database_url
     finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
