@@ -91,8 +91,10 @@ def key_state(key: ApiKey, *, now: datetime | None = None) -> KeyState:
     return KeyState.active
 
 
-def key_for(*, session: Session, api_key: str) -> tuple[ApiKey, Organisation] | None:
-    """The key and organisation a presented key belongs to; None when unknown, malformed, revoked or expired."""
+def find_key(*, session: Session, api_key: str) -> tuple[ApiKey, Organisation] | None:
+    """The key and organisation a presented key belongs to; None when unknown, malformed, revoked or expired.
+
+    It only reads: `note_use` notes the key's use in the transaction that does the request's work."""
     parts = api_key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_SCHEME:
         return None
@@ -103,22 +105,19 @@ def key_for(*, session: Session, api_key: str) -> tuple[ApiKey, Organisation] | 
     if found is None:
         return None
     key, organisation = found
-    now = clock.now()
     if not hmac.compare_digest(key.key_hash, _hash_key(api_key)):
         return None
-    if key_state(key, now=now) not in (KeyState.active, KeyState.rotating):
+    if key_state(key, now=clock.now()) not in (KeyState.active, KeyState.rotating):
         return None
-    if key.last_used_at is None or key.last_used_at <= now - LAST_USED_RESOLUTION:
-        key.last_used_at = now
-        session.add(key)
-        session.flush()
     return key, organisation
 
 
-def organisation_for_key(*, session: Session, api_key: str) -> Organisation | None:
-    """The organisation a presented key belongs to, or None when the key is unknown, malformed, revoked or expired."""
-    found = key_for(session=session, api_key=api_key)
-    return found[1] if found else None
+def note_use(*, session: Session, key: ApiKey) -> None:
+    """Note when the key was last used, to the minute (written with the request's own changes)."""
+    now = clock.now()
+    if key.last_used_at is None or key.last_used_at <= now - LAST_USED_RESOLUTION:
+        key.last_used_at = now
+        session.add(key)
 
 
 def list_keys(*, session: Session, organisation: Organisation) -> list[ApiKey]:

@@ -96,3 +96,24 @@ def test_sixty_audited_reads_at_once_on_one_server_all_answer(committed_app):
         with ThreadPoolExecutor(max_workers=60) as pool:
             statuses = list(pool.map(read, range(60)))
     assert statuses == [200] * 60
+
+
+def test_a_bad_body_is_refused_while_another_transaction_holds_the_write_lock(committed_app, backend):
+    """Authorising and validating take no write lock: a 422 does not wait for (or time out on) another writer.
+
+    On SQLite the other writer holds the database's one write lock; on PostgreSQL it holds the key's row."""
+    app, engine = committed_app
+    with Session(engine) as session:
+        issued = create_organisation(session=session, kind=OrganisationKind.care_provider, name="Snel Geweigerd")
+        link_home(session, issued.organisation)
+        session.commit()
+    client = TestClient(app, headers={"Authorization": f"Bearer {issued.api_key}"})
+    assert client.get("/v1/registrations").status_code == 200  # the key's use is noted: nothing left to write
+    with engine.connect() as other:
+        other.begin()  # on SQLite: BEGIN IMMEDIATE (service/db.py), the write lock
+        if backend == "postgresql":
+            other.exec_driver_sql("SELECT id FROM api_key FOR UPDATE")
+        refused = client.post("/v1/registrations", json=factories.registration(birth_year="nineteen"))
+        other.rollback()
+    assert refused.status_code == 422, refused.text
+    assert "birth_year" in refused.text
