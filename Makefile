@@ -10,7 +10,7 @@ TEST_WORKERS ?= auto
 BIN := $(VENV)/bin
 
 
-.PHONY: install run test lint openapi bench bench-offer bench-pages assets messages screens clean
+.PHONY: install run test lint openapi bench bench-matching bench-load bench-offer bench-pages assets messages screens clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,14 @@ lint: install  ## ruff, and mypy (--strict on matching/, the default checks on s
 openapi: install  ## refresh the committed contract after changing the API
 	$(BIN)/python -m service.openapi_export
 
-bench: install
+bench: install  ## every benchmark with a target (matcher, offer, load; SQLite and PostgreSQL) in one table
+	$(BIN)/python -m bench.table
+
+bench-matching: install  ## the matcher alone at 2,000 dwellings x 20,000 registrations
 	$(BIN)/python -m bench.matching --dwellings 2000 --registrations 20000
+
+bench-load: install  ## ingest and reads under load beside the anchor apps (wrk; SQLite, see README for PostgreSQL)
+	$(BIN)/python -m bench.load
 
 bench-offer: install  ## one offer through the HTTP stack at 20,000 registrations on SQLite (see README for PostgreSQL)
 	$(BIN)/python -m bench.service_offer --registrations 20000
