@@ -22,6 +22,7 @@ p99 <= 100 ms, no errors.
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -284,6 +285,8 @@ def main() -> None:
     parser.add_argument("--registrations", type=int, default=200)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench.load needs wrk: apt-get install wrk")
     figures = run(admin_url=args.database_url, connections=args.connections, seconds=args.seconds,
                   registrations=args.registrations)
     backend = "PostgreSQL" if args.database_url else "SQLite"
