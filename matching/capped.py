@@ -29,7 +29,7 @@ from matching.model import BoolArray, IntArray, SolveParams
 from matching.network import Arcs, Network
 from matching.prepare import DwellingTables, RegistrationTables
 from matching.pricing import price
-from matching.sweep import NEG, Ordering, Sweep
+from matching.sweep import NEG, EligiblePairs, Ordering, Sweep
 
 _REBALANCE_ROUNDS = 4
 _LAGRANGE_STEPS = 4
@@ -56,15 +56,9 @@ def neighbourhood_caps(dw: DwellingTables) -> IntArray:
     return caps
 
 
-def low_support_counts(dw: DwellingTables, rg: RegistrationTables, packed: np.ndarray) -> IntArray:
+def low_support_counts(dw: DwellingTables, rg: RegistrationTables, pairs: EligiblePairs) -> IntArray:
     """Per dwelling, how many eligible registrations are NOT high-support (they fill without using a cap)."""
-    low = np.packbits(~rg.high_support)
-    out = np.zeros(dw.n, np.int64)
-    step = 256
-    for start in range(0, dw.n, step):
-        rows = packed[start:start + step] & low[None, :]
-        out[start:start + step] = np.unpackbits(rows, axis=1).sum(axis=1)
-    return out
+    return np.bincount(pairs.d[~rg.high_support[pairs.r]], minlength=dw.n).astype(np.int64)
 
 
 def quotas(arcs: Arcs, chosen: BoolArray, capacity: IntArray, dw: DwellingTables, high: BoolArray,
@@ -131,7 +125,7 @@ def solve_capped(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering,
     big_m = base.big_m
     # 1. Hint: the uncapped optimum squeezed into per-dwelling quotas, re-optimised exactly; quota left
     #    unused moves to dwellings whose dual price says they would gain from it.
-    low_count = low_support_counts(dw, rg, sweep.packed)
+    low_count = low_support_counts(dw, rg, sweep.pairs)
     quota = quotas(base.arcs, base.chosen, cap, dw, high, nb_cap, tbv, low_count)
     arcs = base.arcs
     hinted = column_generation(dw, rg, ordering, sweep, params, deadline, Network(cap, high, quota=quota),
@@ -194,7 +188,7 @@ def solve_capped(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering,
                       0, "NOT_RUN")
     # 3. Keep every pair whose reduced cost under the relaxed duals is within the gap.
     limit = max(2 * params.slots_per_dwelling, params.max_cpsat_arcs // max(dw.n, 1))
-    priced = price(dw, rg, sweep.packed, relaxed.potentials, assigned_to(relaxed.arcs, relaxed.chosen, rg.n),
+    priced = price(sweep.pairs, relaxed.potentials, assigned_to(relaxed.arcs, relaxed.chosen, rg.n),
                    lnet, threshold=-gap - 1, per_dwelling=limit, per_registration=False)
     rc = relaxed.potentials.reduced_costs(relaxed.arcs, lnet)
     arcs = Arcs.union(Arcs.union(relaxed.arcs.subset(rc <= gap), priced.arcs, rg.n),

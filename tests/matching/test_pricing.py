@@ -30,7 +30,7 @@ ONE_SLOT_EACH = np.array([1, 1])
 def _price(net: Network, threshold: int, per_dwelling: int = 3, per_registration: bool = True,
            pot: Potentials = POTENTIALS) -> Priced:
     st_ = stages(HAND, 1)
-    return price(st_.dw, st_.rg, st_.sweep.packed, pot, ASSIGNED_TO, net, threshold=threshold,
+    return price(st_.sweep.pairs, pot, ASSIGNED_TO, net, threshold=threshold,
                  per_dwelling=per_dwelling, per_registration=per_registration)
 
 
@@ -70,7 +70,7 @@ def test_a_bonus_of_the_dwelling_lifts_a_pair_over_the_threshold(bonus: dict[str
                     (RegionPolicy("r0", **bonus),))
     st_ = stages(problem, 1)
     pot = Potentials(dwelling=np.array([0]), dwelling_high=np.array([0]), registration=np.array([10]))
-    priced = price(st_.dw, st_.rg, st_.sweep.packed, pot, np.array([-1]), Network(np.array([1])), threshold=0,
+    priced = price(st_.sweep.pairs, pot, np.array([-1]), Network(np.array([1])), threshold=0,
                    per_dwelling=1)
     assert _pairs(priced) == {(0, 0)} and priced.arcs.s.tolist() == [15]
 
@@ -108,7 +108,7 @@ def test_pricing_finds_exactly_the_pairs_above_the_threshold(problem: Problem, k
     net = {"plain": Network(capacity), "quota": Network(capacity, high, quota=capacity),
            "penalty": Network(capacity, high, penalty=penalty)}[kind]
     st_ = stages(problem, 1)
-    priced = price(st_.dw, st_.rg, st_.sweep.packed, Potentials(pi_d, pi_high, pi_r), assigned, net,
+    priced = price(st_.sweep.pairs, Potentials(pi_d, pi_high, pi_r), assigned, net,
                    threshold=threshold, per_dwelling=n_r)
 
     expected = set()
