@@ -338,6 +338,7 @@ class SolveParams:
     block_cells: int = 2_000_000
     max_pricing_rounds: int = 50
     max_cpsat_arcs: int = 60_000
+    max_lagrange_steps: int = 40
 
     def __post_init__(self) -> None:
         if self.slots_per_dwelling < 1:

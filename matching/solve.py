@@ -58,22 +58,21 @@ def solve(problem: Problem, params: SolveParams | None = None,
     arcs, chosen = base.arcs, base.chosen
     status = "OPTIMAL" if base.certified else "FEASIBLE"
     solver = "min_cost_flow"
-    bound_combined = base.value() + base.extra
     n_comp = count_components(arcs, dw.n, rg.n)
+    fill_bound = min(int(capacity.sum()), base.filled + (base.extra + big_m - 1) // big_m)
+    slack = base.extra
     if (neighbourhood_caps(dw) >= 0).any() and rg.high_support.any():
         capped = solve_capped(dw, rg, ordering, sweep, params, base, deadline)
         arcs, chosen, status = capped.arcs, capped.chosen, capped.status
-        bound_combined = capped.bound_combined
+        slack = capped.score_bound - int(arcs.s[chosen].sum())
+        fill_bound = min(fill_bound, capped.fill_bound)
         n_comp = capped.components or n_comp
-        solver = f"cp_sat:{capped.cpsat_status}"
+        solver = f"lagrangian:{capped.lagrange_steps}+cp_sat:{capped.cpsat_status}"
     optimised = perf_counter()
 
     found = shortlists(problem, dw, rg, arcs, chosen, sweep.excluded, sweep.eligible_count)
-    combined = big_m * int(chosen.sum()) + int(arcs.s[chosen].sum())
-    fill_bound = base.filled + (base.extra + big_m - 1) // big_m
     timings = _timings(sweep, started, swept, optimised, perf_counter())
-    return match_result(problem, found, status=status, slack=max(0, bound_combined - combined),
-                        filled_slots_bound=min(int(capacity.sum()), fill_bound),
+    return match_result(problem, found, status=status, slack=max(0, slack), filled_slots_bound=fill_bound,
                         eligible_pairs=int(sweep.eligible_count.sum()), timings=timings, solver=solver,
                         components=n_comp, arcs=len(arcs), pricing_rounds=base.rounds)
 
