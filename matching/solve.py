@@ -2,8 +2,9 @@
 
 Both paths run the same sweep (eligibility, exclusion counts, each dwelling's best candidates) and the same
 extraction, and return the same MatchResult. They differ in the assignment only: a round optimises all its
-dwellings together (column generation over a min-cost flow; CP-SAT under a neighbourhood cap), while a dwelling
-on its own has nothing competing for its candidates, so its k best are already the optimum.
+dwellings together (column generation over a min-cost flow; under a neighbourhood cap, quota flows with the
+Lagrangian bound of capped.py), while a dwelling on its own has nothing competing for its candidates, so its k
+best are already the optimum.
 """
 
 from __future__ import annotations

@@ -174,10 +174,12 @@ def run_sweep(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, k:
         if inside is not None:
             elig &= inside
         eligible_count[block.rows] = row_counts(elig, shape)
-        rr, cc = np.nonzero(elig)
+        # Flat positions, then row and column: several times faster than a 2-D np.nonzero.
+        flat = np.flatnonzero(elig)
+        rr, cc = np.divmod(flat, max(rg.n, 1))
         t1 = perf_counter()
         top[block.rows] = top_k(dw, rg, ordering, block, elig, k, hi)
-        found.append((block.rows, rr, cc, score_block(dw, rg, block, cols)[rr, cc]))
+        found.append((block.rows, rr, cc, np.broadcast_to(score_block(dw, rg, block, cols), shape).ravel()[flat]))
         t_elig += t1 - t0
         t_score += perf_counter() - t1
     pairs = _gather_pairs(found, eligible_count)
