@@ -102,18 +102,16 @@ def initial_arcs(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering,
 
 def column_generation(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, sweep: Sweep,
                       params: SolveParams, deadline: float, net: Network, big_m: int, arcs: Arcs,
-                      tie_break: bool = True, optional_fill: bool = False) -> Assignment:
+                      tie_break: bool = True, fill_only: bool = False) -> Assignment:
     """Price and re-solve until certified, within the gap limit, out of rounds or past the deadline.
 
-    `optional_fill` maximises big_m * filled + weight exactly (for penalised networks) instead of filling
-    first; both agree when weights stay within the range big_m was sized for.
+    With `fill_only`, stop once the number of filled slots is proven (the capped round's start needs no more).
     """
     per_dwelling = PER_DWELLING_PER_SLOT * params.slots_per_dwelling
     rounds = 0
     while True:
         # Rounds solve without the tie-break (cheaper cost range); it is applied once at the end.
-        chosen = flow_assign(arcs, dw.n, net, ordering.tb_value, tie_break=False,
-                             slot_value=big_m if optional_fill else None)
+        chosen = flow_assign(arcs, dw.n, net, ordering.tb_value, tie_break=False)
         pot = residual_potentials(dw.n, rg.n, arcs, chosen, net, big_m)
         priced = price(sweep.pairs, pot, assigned_to(arcs, chosen, rg.n), net, threshold=0,
                        per_dwelling=per_dwelling, per_registration=PER_REGISTRATION)
@@ -123,7 +121,7 @@ def column_generation(dw: DwellingTables, rg: RegistrationTables, ordering: Orde
         extra = min(int(priced.best_per_registration.sum()), int(priced.top_sum_per_dwelling.sum()))
         score = int(net.weights(arcs)[chosen].sum())
         certified = len(priced.arcs) == 0
-        within_gap = extra < big_m and extra <= params.relative_gap_limit * max(1, abs(score))
+        within_gap = extra < big_m and (fill_only or extra <= params.relative_gap_limit * max(1, abs(score)))
         if certified or within_gap or rounds >= params.max_pricing_rounds or perf_counter() > deadline:
             break
         # Unused arcs far from entering leave the model (pricing brings any back that is needed again).

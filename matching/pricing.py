@@ -1,10 +1,8 @@
 """Pricing: find eligible pairs whose reduced cost under given potentials is below a threshold.
 
-amount(d, r) = weight(d, r) + pi[d] - pi[r] is minus the reduced cost of the unused arc r -> d, where
-weight is the score minus any high-support penalty and pi[d] is the dwelling's high-support sub-node for
-high-support registrations when quotas apply. With threshold 0 the pairs found are exactly those that violate
-the optimality certificate (columns to add); with threshold -G they are every pair that could still appear in a
-solution within G of the relaxation optimum (reduced-cost fixing).
+amount(d, r) = score(d, r) + pi[d] - pi[r] is minus the reduced cost of the unused arc r -> d, where pi[d] is
+the dwelling's high-support sub-node for high-support registrations when quotas apply. With threshold 0 the
+pairs found are exactly those that violate the optimality certificate (columns to add).
 
 The sweep keeps every eligible pair with its score (`EligiblePairs`), so pricing is a few gathers over flat
 arrays: no eligibility or score is evaluated again, and no Python loop runs over pairs or dwellings.
@@ -36,18 +34,15 @@ class Priced:
 
 
 def amounts(pairs: EligiblePairs, pot: Potentials, net: Network) -> IntArray:
-    """Return amount = weight + pi[head] - pi[r] for every eligible pair (minus its reduced cost)."""
+    """Return amount = score + pi[head] - pi[r] for every eligible pair (minus its reduced cost)."""
     # In place: at 15 M pairs every temporary int64 array is 125 MB.
     amount = pot.dwelling[pairs.d]
     amount -= pot.registration[pairs.r]
     amount += pairs.s
-    if net.high is not None and (net.quota is not None or net.penalty is not None):
+    if net.high is not None and net.quota is not None:
         high = np.flatnonzero(net.high[pairs.r])
         d = pairs.d[high]
-        if net.quota is not None:
-            amount[high] += pot.dwelling_high[d] - pot.dwelling[d]
-        if net.penalty is not None:
-            amount[high] -= net.penalty[d]
+        amount[high] += pot.dwelling_high[d] - pot.dwelling[d]
     return np.asarray(amount, np.int64)
 
 

@@ -55,14 +55,17 @@ def solve(problem: Problem, params: SolveParams | None = None,
     capacity = np.minimum(params.slots_per_dwelling, sweep.eligible_count).astype(np.int64)
     big_m = big_m_for(dw, rg, sweep, capacity)
     start = initial_arcs(dw, rg, ordering, sweep, capacity)
-    base = column_generation(dw, rg, ordering, sweep, params, deadline, Network(capacity), big_m, start)
+    capped_round = bool((neighbourhood_caps(dw) >= 0).any() and rg.high_support.any())
+    # Under a cap the uncapped optimum is only the capped round's start: its filled slots suffice.
+    base = column_generation(dw, rg, ordering, sweep, params, deadline, Network(capacity), big_m, start,
+                             tie_break=not capped_round, fill_only=capped_round)
     arcs, chosen = base.arcs, base.chosen
     status = "OPTIMAL" if base.certified else "FEASIBLE"
     solver = "min_cost_flow"
     n_comp = count_components(arcs, dw.n, rg.n)
     fill_bound = min(int(capacity.sum()), base.filled + (base.extra + big_m - 1) // big_m)
     slack = base.extra
-    if (neighbourhood_caps(dw) >= 0).any() and rg.high_support.any():
+    if capped_round:
         capped = solve_capped(dw, rg, ordering, sweep, params, base, deadline)
         arcs, chosen, status = capped.arcs, capped.chosen, capped.status
         slack = capped.score_bound - int(arcs.s[chosen].sum())
