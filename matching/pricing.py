@@ -47,9 +47,18 @@ def amounts(pairs: EligiblePairs, pot: Potentials, net: Network) -> IntArray:
 
 
 def _ranks(group: IntArray, amount: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    # Order by group, then amount descending (ties by position: deterministic); rank within the group, and
+    # Order by group, then amount descending (ties in a fixed order: deterministic); rank within the group, and
     # where each group starts in that order.
-    order = np.lexsort((-amount, group))
+    if len(amount) == 0:
+        order = np.zeros(0, np.int64)
+    else:
+        top = int(amount.max())
+        bits = (top - int(amount.min())).bit_length()
+        if int(group.max()).bit_length() + bits <= 62:
+            # One int64 key (group, then amount descending) sorts many times faster than a two-key lexsort.
+            order = np.argsort((group << bits) + (top - amount))
+        else:
+            order = np.lexsort((-amount, group))
     g = group[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, np.int64)
     rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
