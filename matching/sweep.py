@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from time import perf_counter
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -26,12 +26,13 @@ NEG: Final = -(1 << 62)
 class EligiblePairs:
     """Every eligible (dwelling, registration) pair with its score, sorted by dwelling then registration.
 
-    The pairs of dwelling d are positions indptr[d]:indptr[d + 1]; d and r are int32 to halve the memory.
+    The pairs of dwelling d are positions indptr[d]:indptr[d + 1]; d, r and (when every score fits) s are int32,
+    12 bytes a pair.
     """
 
     d: npt.NDArray[np.int32]
     r: npt.NDArray[np.int32]
-    s: IntArray
+    s: npt.NDArray[np.int32] | IntArray
     indptr: IntArray
 
     def __len__(self) -> int:
@@ -43,7 +44,7 @@ class EligiblePairs:
 
     def arcs(self, keep: BoolArray | IntArray) -> Arcs:
         """Return the selected pairs as arcs."""
-        return Arcs(self.d[keep].astype(np.int64), self.r[keep].astype(np.int64), self.s[keep])
+        return Arcs(self.d[keep].astype(np.int64), self.r[keep].astype(np.int64), self.s[keep].astype(np.int64))
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,7 +160,8 @@ def run_sweep(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, k:
     excluded = np.zeros((dw.n, n_rules), np.int64)
     eligible_count = np.zeros(dw.n, np.int64)
     top = np.full((dw.n, k), -1, np.int64)
-    found: list[tuple[IntArray, IntArray, IntArray, IntArray]] = []
+    found: list[tuple[IntArray, npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]],
+                      npt.NDArray[np.integer[Any]]]] = []
     lo, hi = dwelling_score_bounds(dw, rg)
     cols = Cols.all(rg.n)
     t_elig = t_score = 0.0
@@ -179,14 +181,24 @@ def run_sweep(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, k:
         rr, cc = np.divmod(flat, max(rg.n, 1))
         t1 = perf_counter()
         top[block.rows] = top_k(dw, rg, ordering, block, elig, k, hi)
-        found.append((block.rows, rr, cc, np.broadcast_to(score_block(dw, rg, block, cols), shape).ravel()[flat]))
+        score = np.broadcast_to(score_block(dw, rg, block, cols), shape).ravel()[flat]
+        # Kept in 32 bits (12 bytes a pair) while the blocks are gathered, scores too when they fit.
+        found.append((block.rows, rr.astype(np.int32), cc.astype(np.int32), _narrow(score)))
         t_elig += t1 - t0
         t_score += perf_counter() - t1
     pairs = _gather_pairs(found, eligible_count)
     return Sweep(excluded, eligible_count, pairs, top, lo, hi, t_elig, t_score)
 
 
-def _gather_pairs(found: list[tuple[IntArray, IntArray, IntArray, IntArray]],
+def _narrow(score: IntArray) -> npt.NDArray[np.int32] | IntArray:
+    # int32 when every score fits (always, with weights of realistic size), else int64 as computed.
+    if len(score) == 0 or (int(score.min()) >= -(1 << 31) and int(score.max()) < (1 << 31)):
+        return score.astype(np.int32)
+    return score
+
+
+def _gather_pairs(found: list[tuple[IntArray, npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]],
+                                    npt.NDArray[np.integer[Any]]]],
                   eligible_count: IntArray) -> EligiblePairs:
     # Each block's pairs come row by row (np.nonzero is row-major), so a pair's place in the dwelling-sorted
     # arrays is its dwelling's start plus its offset within its block row.
@@ -195,7 +207,8 @@ def _gather_pairs(found: list[tuple[IntArray, IntArray, IntArray, IntArray]],
     total = int(indptr[-1])
     d = np.empty(total, np.int32)
     r = np.empty(total, np.int32)
-    s = np.empty(total, np.int64)
+    wide = any(score.dtype == np.int64 for *_rest, score in found)
+    s: npt.NDArray[np.int32] | IntArray = np.empty(total, np.int64) if wide else np.empty(total, np.int32)
     for rows, rr, cc, score in found:
         if len(rr) == 0:
             continue
@@ -230,7 +243,7 @@ def greedy(pairs: EligiblePairs, ordering: Ordering, capacity: IntArray, eligibl
             row = pairs.r[lo:hi]
             open_ = ~taken[row]
             cand = row[open_].astype(np.int64)
-            key = ordering.key(pairs.s[lo:hi][open_], cand)
+            key = ordering.key(pairs.s[lo:hi][open_].astype(np.int64), cand)
             picked = cand[np.argsort(-key, kind="stable")[:want]]
         taken[picked] = True
         out_d.append(np.full(len(picked), d, np.int64))
