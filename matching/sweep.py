@@ -1,7 +1,7 @@
 """The eligibility sweep: one pass over row blocks producing counts, every eligible pair and candidates.
 
 A block holds (rows x R) booleans and scores at a time; what is kept is sparse: every eligible pair with its
-score, grouped by dwelling (`EligiblePairs`, 16 bytes a pair), which pricing reads as flat arrays.
+score, grouped by dwelling (`EligiblePairs`, 12 bytes a pair), which pricing reads as flat arrays.
 """
 
 from __future__ import annotations
