@@ -15,7 +15,7 @@ import numpy as np
 from matching import Problem, prepare_registrations
 from matching.prepare import DwellingTables
 from matching.scoring import score_pairs
-from matching.sweep import Ordering, run_sweep, unpack_rows
+from matching.sweep import Ordering, run_sweep
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ def baseline(problem: Problem, slots: int = 3) -> BaselineResult:
     chosen_d: list[int] = []
     chosen_r: list[int] = []
     for d in np.lexsort((np.arange(dw.n), sweep.eligible_count)).tolist():
-        free = np.flatnonzero(unpack_rows(sweep.packed, np.array([d]), rg.n)[0] & ~taken)
+        row = sweep.pairs.of_dwelling(d)
+        free = row[~taken[row]]
         first = free[np.argsort(rg.tb_rank[free], kind="stable")[:slots]]
         taken[first] = True
         chosen_d.extend([d] * len(first))

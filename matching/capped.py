@@ -1,17 +1,35 @@
-"""The neighbourhood cap on high-support candidates: Lagrangian bound, reduced model, CP-SAT.
+"""The neighbourhood cap on high-support candidates: quota repair, a Lagrangian bound, CP-SAT when small.
 
-The cap couples dwellings of a neighbourhood, so the problem is no longer a flow. Steps:
+The cap couples the dwellings of a neighbourhood (at most C high-support candidates over all of them), so the
+problem is no longer a flow. Two facts make it one again, for a bound and for a solution:
 
-1. Hint: keep the uncapped optimum's best high-support candidates up to each cap and turn them into
-   per-dwelling quotas; with quotas (a sub-node nested in each dwelling) it is a flow again, solved
-   exactly by column generation. Feasible for the caps; value L = M * filled + score.
-2. Bound: the quota duals price one more high-support slot per dwelling; their neighbourhood maximum is
-   a Lagrangian multiplier lambda >= 0. Relaxing the cap with that price gives a flow whose optimum plus
-   sum(lambda * cap) bounds every capped solution: UB.
-3. Reduced-cost fixing: with the relaxed flow's potentials, a capped solution using pair a is worth at
-   most UB - rc(a), so pairs with rc(a) > UB - L cannot beat the hint and are dropped.
-4. CP-SAT per connected component (pairs + shared capped neighbourhoods), hinted, time-limited, seeded.
-5. Polish: quotas from the CP-SAT answer, flow again with the tie-break: never worse, deterministic.
+* Quotas (the repair). Give each dwelling d a quota q_d of high-support candidates, with sum q_d <= C in every
+  capped neighbourhood. With quotas it is a flow (a sub-node nested in each dwelling carries its quota), solved
+  exactly like the uncapped round: min-cost flow over a growing arc set, priced over every eligible pair. Every
+  such solution respects every cap: it is the lower bound LB. The first quotas squeeze the uncapped optimum's
+  best high-support candidates into the caps.
+* Lagrangian relaxation (the bound). Relaxing the caps with a multiplier lambda_nb >= 0 per neighbourhood gives
+  a flow whose weights are score - lambda on high-support pairs; its optimum plus sum(lambda * C) bounds every
+  capped solution. The quota flow's own duals evaluate it without another solve: mu_d = pi[d] - pi[sub-node of d]
+  prices one more high-support slot at d, and with lambda_nb = max(0, max over the neighbourhood of mu_d)
+      UB = quota flow value + sum(lambda_nb * C_nb) - sum(mu_d * q_d over mu_d > 0) + extra,
+  where extra bounds what pairs outside the arc set could still add (pricing, as in colgen.py). The terms
+  (lambda_nb - mu_d) * q_d are what the quotas lose against the best use of the cap: zero when every quota holder
+  of a neighbourhood is worth the same, the Lagrangian optimum.
+* Subgradient on the quotas. Each step moves, in every capped neighbourhood, one unit of quota from the holder
+  with the lowest mu to the dwelling with the highest (a projected subgradient step on the dual, taken on the
+  quotas: it equalises mu, which closes the gap), re-solves the quota flow on the arcs (adding the priced pairs)
+  and keeps the best. A step that makes the solution worse goes back to the best quotas and retries with the
+  larger half of the moves; the dual steps stop when the gap is within `relative_gap_limit`, after
+  `max_lagrange_steps`, when moves no longer pay, or before the time limit's last tenth (kept for the polish).
+* Both bounds are on big_m * filled + score (filling first): UB // big_m (after the score's range) bounds the
+  slots any capped solution fills, and UB - big_m * filled the score of those filling as many as ours.
+* On a small instance (every eligible pair within `max_cpsat_arcs`), CP-SAT over every pair, hinted with the
+  best solution, closes what is left. A polish with the tie-break under the final quotas ends every run.
+
+Everything but the time limit is deterministic: the same inputs and the same number of dual steps (reported in
+the result's `solver`) give the same shortlists; pass that number as `max_lagrange_steps` to replay a run that
+its time limit stopped.
 """
 
 from __future__ import annotations
@@ -21,30 +39,45 @@ from time import perf_counter
 
 import numpy as np
 
-from matching.colgen import Assignment, assigned_to, column_generation, max_abs_score
+from matching.colgen import (
+    KEEP_REDUCED_COST,
+    PER_DWELLING_PER_SLOT,
+    PER_REGISTRATION,
+    Assignment,
+    assigned_to,
+    max_abs_score,
+)
 from matching.components import components
 from matching.cpsat import cpsat_assign
+from matching.duals import Potentials, residual_potentials
 from matching.flow import flow_assign
 from matching.model import BoolArray, IntArray, SolveParams
 from matching.network import Arcs, Network
 from matching.prepare import DwellingTables, RegistrationTables
-from matching.pricing import price
-from matching.sweep import NEG, Ordering, Sweep
+from matching.pricing import Priced, price
+from matching.sweep import EligiblePairs, Ordering, Sweep
 
-_REBALANCE_ROUNDS = 4
-_LAGRANGE_STEPS = 4
+# The share of the time limit kept for the polish after the dual steps and CP-SAT.
+_POLISH_SHARE = 0.1
+# Steps without a better assignment after which the dual steps stop.
+_STALE_STEPS = 6
+# The rebalancing stops when fewer than this share of its moves still do not pay.
+_MIN_SHARE = 1 / 16
 
 
 @dataclass(frozen=True, eq=False)
 class Capped:
-    """The capped solution over `arcs`, its status and an upper bound on big_m * filled + score."""
+    """The capped solution over `arcs`, its status, a bound on the slots any capped solution fills and a bound on
+    the score of those filling as many slots as this one."""
 
     arcs: Arcs
     chosen: BoolArray
     status: str
-    bound_combined: int
+    score_bound: int
+    fill_bound: int
     components: int
     cpsat_status: str
+    lagrange_steps: int
 
 
 def neighbourhood_caps(dw: DwellingTables) -> IntArray:
@@ -56,15 +89,9 @@ def neighbourhood_caps(dw: DwellingTables) -> IntArray:
     return caps
 
 
-def low_support_counts(dw: DwellingTables, rg: RegistrationTables, packed: np.ndarray) -> IntArray:
+def low_support_counts(dw: DwellingTables, rg: RegistrationTables, pairs: EligiblePairs) -> IntArray:
     """Per dwelling, how many eligible registrations are NOT high-support (they fill without using a cap)."""
-    low = np.packbits(~rg.high_support)
-    out = np.zeros(dw.n, np.int64)
-    step = 256
-    for start in range(0, dw.n, step):
-        rows = packed[start:start + step] & low[None, :]
-        out[start:start + step] = np.unpackbits(rows, axis=1).sum(axis=1)
-    return out
+    return np.bincount(pairs.d[~rg.high_support[pairs.r]], minlength=dw.n).astype(np.int64)
 
 
 def quotas(arcs: Arcs, chosen: BoolArray, capacity: IntArray, dw: DwellingTables, high: BoolArray,
@@ -98,126 +125,185 @@ def quotas(arcs: Arcs, chosen: BoolArray, capacity: IntArray, dw: DwellingTables
     return quota
 
 
-def rebalance(quota: IntArray, hinted: Assignment, dw: DwellingTables, high: BoolArray,
-              nb_cap: IntArray) -> IntArray:
-    """Move quota a dwelling leaves unused to the dwellings of its neighbourhood that value it most."""
-    arcs, chosen = hinted.arcs, hinted.chosen
-    used = np.bincount(arcs.d[chosen & high[arcs.r]], minlength=dw.n)
-    value = hinted.potentials.dwelling - hinted.potentials.dwelling_high
-    new = np.minimum(quota, used)
-    spare = np.maximum(nb_cap, 0) - np.bincount(dw.nb_index, weights=new, minlength=len(nb_cap)).astype(np.int64)
-    cap = hinted.net.capacity
-    # Only saturated sub-arcs with a positive price gain from one more unit.
-    wants = np.flatnonzero((nb_cap[dw.nb_index] >= 0) & (value > 0) & (new < cap))
-    for d in wants[np.argsort(-value[wants], kind="stable")].tolist():
-        code = int(dw.nb_index[d])
-        if spare[code] > 0:
-            new[d] += 1
-            spare[code] -= 1
-    return np.where(nb_cap[dw.nb_index] >= 0, new, quota)
-
-
 def _combined(arcs: Arcs, chosen: BoolArray, big_m: int) -> int:
     return big_m * int(chosen.sum()) + int(arcs.s[chosen].sum())
 
 
 def solve_capped(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, sweep: Sweep,
                  params: SolveParams, base: Assignment, deadline: float) -> Capped:
-    """Return the best capped assignment found within the deadline, with a valid bound."""
+    """Return the best capped assignment found, with valid bounds on its fill and score (module docstring)."""
+    started = perf_counter()
+    reserve = deadline - _POLISH_SHARE * (deadline - started)
     nb_cap = neighbourhood_caps(dw)
     high = rg.high_support
     tbv = ordering.tb_value
     cap = base.net.capacity
     big_m = base.big_m
-    # 1. Hint: the uncapped optimum squeezed into per-dwelling quotas, re-optimised exactly; quota left
-    #    unused moves to dwellings whose dual price says they would gain from it.
-    low_count = low_support_counts(dw, rg, sweep.packed)
-    quota = quotas(base.arcs, base.chosen, cap, dw, high, nb_cap, tbv, low_count)
+    # Start: the uncapped optimum's best high-support candidates squeezed into quotas.
+    quota = quotas(base.arcs, base.chosen, cap, dw, high, nb_cap, tbv, low_support_counts(dw, rg, sweep.pairs))
     arcs = base.arcs
-    hinted = column_generation(dw, rg, ordering, sweep, params, deadline, Network(cap, high, quota=quota),
-                               big_m, arcs)
-    for _ in range(_REBALANCE_ROUNDS):
-        new_quota = rebalance(quota, hinted, dw, high, nb_cap)
-        if np.array_equal(new_quota, quota) or perf_counter() > deadline:
+    best, best_value = arcs.subset(np.zeros(len(arcs), np.bool_)), -1
+    upper = base.value() + base.extra
+    steps, step_seconds, stale, share = 0, 0.0, 0, 1.0
+    best_quota = quota
+    mu_best = np.zeros(dw.n, np.int64)
+    while steps < params.max_lagrange_steps and perf_counter() + 1.5 * step_seconds < reserve:
+        t0 = perf_counter()
+        steps += 1
+        # The repair: the best flow under the quotas, cap-feasible by construction.
+        net = Network(cap, high, quota=quota)
+        chosen = flow_assign(arcs, dw.n, net, tbv, tie_break=False)
+        # The bound: the Lagrangian dual from the quota flow's duals, and the pairs pricing adds.
+        bound, pot, priced, mu = _bound(dw, sweep, params, arcs, chosen, net, big_m, quota, nb_cap)
+        value = _combined(arcs, chosen, big_m)
+        if value > best_value:
+            best, best_value, best_quota, stale = arcs.subset(chosen), value, quota, 0
+        else:
+            stale += 1
+        extra = min(int(priced.best_per_registration.sum()), int(priced.top_sum_per_dwelling.sum()))
+        upper = min(upper, bound)
+        if _closed(upper, best_value, big_m, best, params) or stale >= _STALE_STEPS:
+            break
+        rc = pot.reduced_costs(arcs, net)
+        arcs = Arcs.union(Arcs.union(arcs.subset(chosen | (rc <= KEEP_REDUCED_COST)), priced.arcs, rg.n), best,
+                          rg.n)
+        # Price until the quotas' flow fills what it can (extra below a slot), then move quota while that pays;
+        # a move that does not goes back to the best quotas and retries with the larger half of the moves.
+        if extra >= big_m and value >= best_value:
+            new_quota = quota
+        else:
+            if value < best_value:
+                share /= 2
+            else:
+                mu_best, share = mu, min(1.0, share * 2)
+            new_quota = _rebalance(best_quota, mu_best, dw, nb_cap, cap, share)
+            if share < _MIN_SHARE:
+                break
+        if np.array_equal(new_quota, quota) and len(priced.arcs) == 0:
             break
         quota = new_quota
-        trial = column_generation(dw, rg, ordering, sweep, params, deadline, Network(cap, high, quota=quota),
-                                  big_m, hinted.arcs)
-        if trial.value() <= hinted.value():
-            break
-        hinted = trial
-    lower = hinted.value()
-    # 2. Lagrangian bound: lambda starts at the largest quota price in each capped neighbourhood, then
-    #    takes Polyak subgradient steps (lower where the cap went unused, raise where it was exceeded,
-    #    step size from the distance to the hint). Every lambda >= 0 gives a valid bound; the best is kept.
-    max_abs = max_abs_score(dw, rg, sweep)
-    limit_lam = big_m + max_abs + 1
-    price_d = np.clip(hinted.potentials.dwelling - hinted.potentials.dwelling_high, 0, limit_lam)
-    lam = np.zeros(len(dw.nb_codes), np.int64)
-    np.maximum.at(lam, dw.nb_index, np.where(nb_cap[dw.nb_index] >= 0, price_d, 0))
-    start = Arcs.union(hinted.arcs, base.arcs, rg.n)
-    cap_nb = np.maximum(nb_cap, 0)
-    capped_nb = nb_cap >= 0
-    upper: int | None = None
-    theta = 1.0
-    # Lagrangian rounds may use at most half of the remaining time; CP-SAT needs the rest.
-    lagrange_deadline = perf_counter() + max(0.0, deadline - perf_counter()) / 2
-    for _ in range(_LAGRANGE_STEPS):
-        lnet = Network(cap, high, penalty=lam[dw.nb_index])
-        trial = column_generation(dw, rg, ordering, sweep, params, deadline, lnet, big_m, start,
-                                  tie_break=False, optional_fill=True)
-        value = trial.value() + trial.extra + int((lam * cap_nb).sum())
-        if upper is None or value < upper:
-            upper, relaxed, best_net = value, trial, lnet
-        else:
-            theta /= 2
-        if upper <= lower or perf_counter() > lagrange_deadline:
-            break
-        used = np.bincount(dw.nb_index[trial.arcs.d[trial.chosen & high[trial.arcs.r]]], minlength=len(lam))
-        direction = np.where(capped_nb, used - cap_nb, 0)
-        # Projected: a zero multiplier with unused cap cannot go lower.
-        direction = np.where((lam == 0) & (direction < 0), 0, direction)
-        norm = float((direction.astype(np.float64) ** 2).sum())
-        if norm == 0:
-            break
-        step = theta * (value - lower) / norm
-        new = np.clip(np.rint(lam + step * direction), 0, limit_lam).astype(np.int64)
-        if np.array_equal(new, lam):
-            break
-        lam, start = new, trial.arcs
-    assert upper is not None
-    lnet = best_net
-    upper = min(upper, base.value() + base.extra)
+        step_seconds = perf_counter() - t0
+    arcs = Arcs.union(arcs, best, rg.n)
+    chosen = _member(arcs, best, rg.n)
+    cp_status, n_comp = "NOT_RUN", 0
+    if not _closed(upper, best_value, big_m, best, params) and len(sweep.pairs) <= params.max_cpsat_arcs:
+        # A small instance: CP-SAT over every eligible pair, hinted with the best assignment, closes the gap.
+        every = Arcs.union(sweep.pairs.arcs(np.ones(len(sweep.pairs), np.bool_)), best, rg.n)
+        hint = _member(every, best, rg.n)
+        found, cp_status, bound, n_comp = _cpsat_components(dw, rg, params, every, cap, high, nb_cap, hint,
+                                                            big_m, reserve)
+        upper = min(upper, max(bound, _combined(every, found, big_m)))
+        if _combined(every, found, big_m) >= best_value:
+            arcs, chosen = every, found
+    # Polish with the tie-break under the quotas of the best assignment: the same (fill, score) or better.
+    polished = flow_assign(arcs, dw.n, Network(cap, high, quota=quotas(arcs, chosen, cap, dw, high, nb_cap, tbv)),
+                           tbv)
+    if _combined(arcs, polished, big_m) >= _combined(arcs, chosen, big_m):
+        chosen = polished
+    value = _combined(arcs, chosen, big_m)
+    filled = int(chosen.sum())
+    upper = max(upper, value)
+    # Every capped assignment has big_m * filled + score <= upper, and a score of at least -filled * max_abs.
+    total_slots = int(cap.sum())
+    fill_bound = min(total_slots, (upper + total_slots * max_abs_score(dw, rg, sweep)) // big_m)
+    status = "OPTIMAL" if upper <= value else "FEASIBLE"
+    return Capped(arcs, chosen, status, upper - big_m * filled, max(fill_bound, filled), n_comp, cp_status, steps)
+
+
+def _bound(dw: DwellingTables, sweep: Sweep, params: SolveParams, arcs: Arcs, chosen: BoolArray, net: Network,
+           big_m: int, quota: IntArray, nb_cap: IntArray) -> tuple[int, Potentials, Priced, IntArray]:
+    """The Lagrangian bound of the module docstring from the quota flow's duals, its pricing and the duals mu."""
+    assert net.high is not None
+    rg_n = len(net.high)
+    pot = _holders_priced_up(residual_potentials(dw.n, rg_n, arcs, chosen, net, big_m), arcs, chosen,
+                             quota, net.capacity, net.high, nb_cap[dw.nb_index] >= 0)
+    priced = price(sweep.pairs, pot, assigned_to(arcs, chosen, rg_n), net, threshold=0,
+                   per_dwelling=PER_DWELLING_PER_SLOT * params.slots_per_dwelling, per_registration=PER_REGISTRATION)
+    # lambda = each neighbourhood's largest quota dual mu prices its cap.
+    capped = nb_cap[dw.nb_index] >= 0
+    mu = np.where(capped, pot.dwelling - pot.dwelling_high, 0)
+    lam = np.zeros(len(nb_cap), np.int64)
+    np.maximum.at(lam, dw.nb_index, np.maximum(mu, 0))
+    extra = min(int(priced.best_per_registration.sum()), int(priced.top_sum_per_dwelling.sum()))
+    bound = (_combined(arcs, chosen, big_m) + extra + int((lam * np.maximum(nb_cap, 0)).sum())
+             - int(np.where(mu > 0, mu * quota, 0).sum()))
+    return bound, pot, priced, mu
+
+
+def _holders_priced_up(pot: Potentials, arcs: Arcs, chosen: BoolArray, quota: IntArray, capacity: IntArray,
+                       high: BoolArray, nb_capped: BoolArray) -> Potentials:
+    """The same certificate, moved within the optimal duals to tighten the bound (raise mu where quota is held,
+    lower it where none is).
+
+    A dwelling whose quota is used up gets its sub-node potential lowered to what the backward arcs of its
+    high-support candidates allow; a dwelling of a capped neighbourhood without quota gets its own potential
+    lowered to what its residual arcs out allow (the backward arcs of its candidates, the sink when it has room).
+    Arcs into a lowered node stay satisfied, and no arc leaves it but those, so the potentials stay feasible.
+    """
+    used = chosen & high[arcs.r]
+    n_d = len(quota)
+    floor = np.iinfo(np.int64).min
+    through = np.bincount(arcs.d[used], minlength=n_d)
+    lowest = np.full(n_d, floor, np.int64)
+    np.maximum.at(lowest, arcs.d[used], pot.registration[arcs.r[used]] - arcs.s[used])
+    full = (through > 0) & (through >= quota)
+    sub = np.where(full, np.minimum(lowest, pot.dwelling_high), pot.dwelling_high)
+    load = np.bincount(arcs.d[chosen], minlength=n_d)
+    floor_d = np.full(n_d, floor, np.int64)
+    np.maximum.at(floor_d, arcs.d[chosen], pot.registration[arcs.r[chosen]] - arcs.s[chosen])
+    # The sink's potential is not kept; a dwelling with room stays where it is.
+    none = nb_capped & (quota == 0) & (load >= capacity) & (floor_d > floor)
+    dwelling = np.where(none, np.minimum(floor_d, pot.dwelling), pot.dwelling)
+    return Potentials(dwelling, sub, pot.registration)
+
+
+def _rebalance(quota: IntArray, mu: IntArray, dw: DwellingTables, nb_cap: IntArray, cap: IntArray,
+               share: float) -> IntArray:
+    # In each capped neighbourhood one unit of quota moves from the holder whose quota is worth least (its dual)
+    # to the dwelling that would gain most from one, when that gains more; an unused unit goes to the latter.
+    # Only the `share` of the moves with the largest gains is made.
+    new = quota.copy()
+    moves: list[tuple[int, int, int]] = []
+    order = np.lexsort((np.arange(dw.n), dw.nb_index))
+    nbs = dw.nb_index[order]
+    starts = np.flatnonzero(np.r_[True, nbs[1:] != nbs[:-1]]) if dw.n else np.zeros(0, np.int64)
+    for a, b in zip(starts.tolist(), [*starts[1:].tolist(), dw.n], strict=True):
+        nb = int(nbs[a])
+        if nb_cap[nb] < 0:
+            continue
+        members = order[a:b]
+        room = members[new[members] < cap[members]]
+        if len(room) == 0:
+            continue
+        taker = int(room[np.argmax(mu[room])])
+        if int(new[members].sum()) < nb_cap[nb]:
+            if mu[taker] > 0:
+                moves.append((int(mu[taker]), -1, taker))
+            continue
+        holders = members[(new[members] > 0) & (members != taker)]
+        if len(holders) == 0:
+            continue
+        giver = int(holders[np.argmin(mu[holders])])
+        if mu[taker] > mu[giver]:
+            moves.append((int(mu[taker] - mu[giver]), giver, taker))
+    moves.sort(key=lambda m: (-m[0], m[2]))
+    for _gain, giver, taker in moves[:max(1, int(len(moves) * share))] if moves else ():
+        if giver >= 0:
+            new[giver] -= 1
+        new[taker] += 1
+    return new
+
+
+def _closed(upper: int, lower: int, big_m: int, best: Arcs, params: SolveParams) -> bool:
+    # Closed when the bound meets the solution, or the score gap is within the limit at the same fill.
+    score = int(best.s.sum())
     gap = upper - lower
-    if gap <= 0 or gap <= params.relative_gap_limit * max(1, abs(lower - big_m * hinted.filled)):
-        return Capped(hinted.arcs, hinted.chosen, "OPTIMAL" if gap <= 0 else "FEASIBLE", max(upper, lower),
-                      0, "NOT_RUN")
-    # 3. Keep every pair whose reduced cost under the relaxed duals is within the gap.
-    limit = max(2 * params.slots_per_dwelling, params.max_cpsat_arcs // max(dw.n, 1))
-    priced = price(dw, rg, sweep.packed, relaxed.potentials, assigned_to(relaxed.arcs, relaxed.chosen, rg.n),
-                   lnet, threshold=-gap - 1, per_dwelling=limit, per_registration=False)
-    rc = relaxed.potentials.reduced_costs(relaxed.arcs, lnet)
-    arcs = Arcs.union(Arcs.union(relaxed.arcs.subset(rc <= gap), priced.arcs, rg.n),
-                      hinted.arcs.subset(hinted.chosen), rg.n)
-    width = max(rg.n, 1)
-    hint = np.isin(arcs.d * width + arcs.r,
-                   hinted.arcs.d[hinted.chosen] * width + hinted.arcs.r[hinted.chosen])
-    # 4. CP-SAT on what is left.
-    chosen, cp_status, bound, n_comp = _cpsat_components(dw, rg, params, arcs, cap, high, nb_cap, hint,
-                                                         big_m, deadline)
-    # 5. Polish with the tie-break under the quotas CP-SAT chose; it can only improve (fill, score).
-    polished = flow_assign(arcs, dw.n, Network(cap, high, quota=quotas(arcs, chosen, cap, dw, high, nb_cap,
-                                                                        tbv)), tbv)
-    if _combined(arcs, polished, big_m) < _combined(arcs, chosen, big_m):
-        polished = chosen
-    value = _combined(arcs, polished, big_m)
-    bound = max(bound, value)
-    if priced.max_dropped_amount > NEG:
-        # Pairs dropped by the size limit: a solution using one is worth at most upper - its rc.
-        bound = max(bound, upper + priced.max_dropped_amount)
-    bound = min(bound, upper)
-    status = "OPTIMAL" if bound <= value else "FEASIBLE"
-    return Capped(arcs, polished, status, bound, n_comp, cp_status)
+    return gap <= 0 or (gap < big_m and gap <= params.relative_gap_limit * max(1, abs(score)))
+
+
+def _member(arcs: Arcs, subset: Arcs, n_regs: int) -> BoolArray:
+    width = max(n_regs, 1)
+    return np.isin(arcs.d * width + arcs.r, subset.d * width + subset.r)
 
 
 def _cpsat_components(dw: DwellingTables, rg: RegistrationTables, params: SolveParams, arcs: Arcs,

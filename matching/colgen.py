@@ -1,14 +1,15 @@
-"""Exact assignment by column generation over the sweep's candidates.
+"""Exact assignment by column generation over every eligible pair the sweep kept.
 
-Start from each dwelling's best candidates plus a greedy fill, solve the lexicographic flow on that arc
-set, compute potentials, and price every eligible pair. Pairs with positive amount are added and the flow
-re-solved; when none is left the potentials certify optimality over ALL eligible pairs (LP duality: the
-b-matching polytope is integral, so the flow optimum is the LP optimum). This keeps a small fraction of
-the D x R pairs while staying exact; the top-3n exchange argument (each dwelling only needs its 3n best
-registrations in a component of n dwellings) is exact as well but needs n x 3n arcs per component.
+Start from each dwelling's best candidates, a greedy fill and every pair of the scarcest dwellings (they decide
+how many slots can be filled), solve the lexicographic flow on that arc set, compute potentials, and price every
+eligible pair (a few gathers over the sweep's flat pair arrays). Each round adds each dwelling's and each
+registration's best violators and re-solves; when none is left the potentials certify optimality over ALL
+eligible pairs (LP duality: the b-matching polytope is integral, so the flow optimum is the LP optimum). The
+flows stay a few per cent of the eligible pairs, so each solve is cheap against one flow over all of them.
 
-Between rounds, an unused arc whose reduced cost exceeds what the unpriced pairs could still add is
-dropped: every solution using it is worse than the current one (reduced-cost fixing).
+Between rounds, an unused arc whose reduced cost exceeds what the unpriced pairs could still add is dropped
+for good (every solution using it is worse than the current one: reduced-cost fixing), and one whose reduced
+cost exceeds KEEP_REDUCED_COST leaves the model for now (pricing brings it back should it be needed).
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ from matching.prepare import DwellingTables, RegistrationTables
 from matching.pricing import price
 from matching.scoring import score_pairs
 from matching.sweep import Ordering, Sweep, greedy
+
+# A dwelling with at most this many eligible registrations per slot starts with all of them.
+SCARCE_PER_SLOT = 10
+# Columns each pricing round adds: per dwelling (times its slots) and per registration, best amount first.
+PER_DWELLING_PER_SLOT = 6
+PER_REGISTRATION = 4
+# Between rounds, unused arcs with a larger reduced cost than this are dropped.
+KEEP_REDUCED_COST = 1000
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,39 +93,40 @@ def assigned_to(arcs: Arcs, chosen: BoolArray, n_regs: int) -> IntArray:
 
 def initial_arcs(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, sweep: Sweep,
                  capacity: IntArray) -> Arcs:
-    """Return the sweep's per-dwelling best candidates plus a greedy fill."""
-    gd, gr = greedy(dw, rg, ordering, sweep.packed, capacity, sweep.eligible_count, sweep.top)
-    return Arcs.union(sweep.candidate_arcs(dw, rg), Arcs(gd, gr, score_pairs(dw, rg, gd, gr)), rg.n)
+    """Return the sweep's per-dwelling best candidates, a greedy fill and every pair of the scarce dwellings."""
+    gd, gr = greedy(sweep.pairs, ordering, capacity, sweep.eligible_count, sweep.top)
+    scarce = sweep.eligible_count <= SCARCE_PER_SLOT * np.maximum(capacity, 1)
+    start = Arcs.union(sweep.candidate_arcs(dw, rg), sweep.pairs.arcs(scarce[sweep.pairs.d]), rg.n)
+    return Arcs.union(start, Arcs(gd, gr, score_pairs(dw, rg, gd, gr)), rg.n)
 
 
 def column_generation(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering, sweep: Sweep,
                       params: SolveParams, deadline: float, net: Network, big_m: int, arcs: Arcs,
-                      tie_break: bool = True, optional_fill: bool = False) -> Assignment:
+                      tie_break: bool = True, fill_only: bool = False) -> Assignment:
     """Price and re-solve until certified, within the gap limit, out of rounds or past the deadline.
 
-    `optional_fill` maximises big_m * filled + weight exactly (for penalised networks) instead of filling
-    first; both agree when weights stay within the range big_m was sized for.
+    With `fill_only`, stop once the number of filled slots is proven (the capped round's start needs no more).
     """
-    per_dwelling = 3 * params.slots_per_dwelling
+    per_dwelling = PER_DWELLING_PER_SLOT * params.slots_per_dwelling
     rounds = 0
     while True:
         # Rounds solve without the tie-break (cheaper cost range); it is applied once at the end.
-        chosen = flow_assign(arcs, dw.n, net, ordering.tb_value, tie_break=False,
-                             slot_value=big_m if optional_fill else None)
+        chosen = flow_assign(arcs, dw.n, net, ordering.tb_value, tie_break=False)
         pot = residual_potentials(dw.n, rg.n, arcs, chosen, net, big_m)
-        priced = price(dw, rg, sweep.packed, pot, assigned_to(arcs, chosen, rg.n), net,
-                       threshold=0, per_dwelling=per_dwelling)
+        priced = price(sweep.pairs, pot, assigned_to(arcs, chosen, rg.n), net, threshold=0,
+                       per_dwelling=per_dwelling, per_registration=PER_REGISTRATION)
         rounds += 1
         # What unpriced pairs could add at most (each registration, or each dwelling's slots, gains at most
         # its largest violations): value(any solution) <= value(chosen) + extra.
         extra = min(int(priced.best_per_registration.sum()), int(priced.top_sum_per_dwelling.sum()))
         score = int(net.weights(arcs)[chosen].sum())
         certified = len(priced.arcs) == 0
-        within_gap = extra < big_m and extra <= params.relative_gap_limit * max(1, abs(score))
+        within_gap = extra < big_m and (fill_only or extra <= params.relative_gap_limit * max(1, abs(score)))
         if certified or within_gap or rounds >= params.max_pricing_rounds or perf_counter() > deadline:
             break
+        # Unused arcs far from entering leave the model (pricing brings any back that is needed again).
         rc = pot.reduced_costs(arcs, net)
-        arcs = Arcs.union(arcs.subset(chosen | (rc <= extra)), priced.arcs, rg.n)
+        arcs = Arcs.union(arcs.subset(chosen | (rc <= min(extra, KEEP_REDUCED_COST))), priced.arcs, rg.n)
     if tie_break:
         # Every optimal solution uses only arcs of zero reduced cost (or used arcs of negative reduced
         # cost), so the tie-break among optimal solutions needs just those arcs.

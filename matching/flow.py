@@ -42,12 +42,8 @@ def _tie_break_costs(arcs: Arcs, weights: IntArray, layout: NodeLayout, capacity
 
 
 def flow_assign(arcs: Arcs, n_dwellings: int, net: Network, tb_value: IntArray,
-                tie_break: bool = True, slot_value: int | None = None) -> BoolArray:
-    """Return the chosen arcs of a lexicographically optimal assignment (fill, score[, tie-break]).
-
-    With `slot_value`, maximise slot_value * filled + weight instead (a min-cost circulation where
-    filling is optional): needed when penalties may make a slot worth less than nothing.
-    """
+                tie_break: bool = True) -> BoolArray:
+    """Return the chosen arcs of a lexicographically optimal assignment (fill, score[, tie-break])."""
     if len(arcs) == 0:
         return np.zeros(0, np.bool_)
     layout = NodeLayout.of(arcs, n_dwellings)
@@ -55,10 +51,10 @@ def flow_assign(arcs: Arcs, n_dwellings: int, net: Network, tb_value: IntArray,
     capacity = net.capacity
     weights = net.weights(arcs)
     cost = None
-    if tie_break and slot_value is None:
+    if tie_break:
         cost = _tie_break_costs(arcs, weights, layout, capacity, tb_value)
     if cost is None:
-        cost = -weights if slot_value is None else -(weights + slot_value)
+        cost = -weights
     mcf = min_cost_flow.SimpleMinCostFlow()
     src, snk = layout.source, layout.sink
     dwelling_nodes = layout.dwelling_nodes()
@@ -76,12 +72,7 @@ def flow_assign(arcs: Arcs, n_dwellings: int, net: Network, tb_value: IntArray,
     total = int(capacity.sum())
     mcf.set_node_supply(src, total)
     mcf.set_node_supply(snk, -total)
-    if slot_value is not None:
-        # A free bypass lets flow skip any slot, so the circulation picks how many slots are worth it.
-        mcf.add_arc_with_capacity_and_unit_cost(src, snk, total, 0)
-        status = mcf.solve()
-    else:
-        status = mcf.solve_max_flow_with_min_cost()
+    status = mcf.solve_max_flow_with_min_cost()
     if status != mcf.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed: {status}")
     return np.asarray(mcf.flows(pair_arcs) > 0)

@@ -337,7 +337,9 @@ class SolveParams:
     relative_gap_limit: float = 0.0
     block_cells: int = 2_000_000
     max_pricing_rounds: int = 50
+    # Under a cap: CP-SAT closes the gap only when every eligible pair fits in this many; dual steps at most.
     max_cpsat_arcs: int = 60_000
+    max_lagrange_steps: int = 40
 
     def __post_init__(self) -> None:
         if self.slots_per_dwelling < 1:

@@ -42,23 +42,19 @@ class Arcs:
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """Capacities of the assignment network, optionally with a high-support quota or penalty.
+    """Capacities of the assignment network, optionally with a high-support quota.
 
     `quota[d]` caps the high-support candidates of dwelling d through a sub-node nested inside d (still a
-    pure flow); `penalty[d]` is subtracted from the score of every high-support pair at d (a Lagrangian
-    price for the neighbourhood cap).
+    pure flow; the neighbourhood cap's repair and bound in capped.py).
     """
 
     capacity: IntArray
     high: BoolArray | None = None
     quota: IntArray | None = None
-    penalty: IntArray | None = None
 
     def weights(self, arcs: Arcs) -> IntArray:
-        """Return the score each arc carries in this network."""
-        if self.penalty is None or self.high is None:
-            return arcs.s
-        return arcs.s - self.penalty[arcs.d] * self.high[arcs.r]
+        """Return the score each arc carries in this network (its score: quotas change no weight)."""
+        return arcs.s
 
     def via_sub(self, arcs: Arcs) -> BoolArray:
         """Return which arcs enter their dwelling through the high-support sub-node."""

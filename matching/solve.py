@@ -2,8 +2,9 @@
 
 Both paths run the same sweep (eligibility, exclusion counts, each dwelling's best candidates) and the same
 extraction, and return the same MatchResult. They differ in the assignment only: a round optimises all its
-dwellings together (column generation over a min-cost flow; CP-SAT under a neighbourhood cap), while a dwelling
-on its own has nothing competing for its candidates, so its k best are already the optimum.
+dwellings together (column generation over a min-cost flow; under a neighbourhood cap, quota flows with the
+Lagrangian bound of capped.py), while a dwelling on its own has nothing competing for its candidates, so its k
+best are already the optimum.
 """
 
 from __future__ import annotations
@@ -54,26 +55,28 @@ def solve(problem: Problem, params: SolveParams | None = None,
     capacity = np.minimum(params.slots_per_dwelling, sweep.eligible_count).astype(np.int64)
     big_m = big_m_for(dw, rg, sweep, capacity)
     start = initial_arcs(dw, rg, ordering, sweep, capacity)
-    base = column_generation(dw, rg, ordering, sweep, params, deadline, Network(capacity), big_m, start)
+    capped_round = bool((neighbourhood_caps(dw) >= 0).any() and rg.high_support.any())
+    # Under a cap the uncapped optimum is only the capped round's start: its filled slots suffice.
+    base = column_generation(dw, rg, ordering, sweep, params, deadline, Network(capacity), big_m, start,
+                             tie_break=not capped_round, fill_only=capped_round)
     arcs, chosen = base.arcs, base.chosen
     status = "OPTIMAL" if base.certified else "FEASIBLE"
     solver = "min_cost_flow"
-    bound_combined = base.value() + base.extra
     n_comp = count_components(arcs, dw.n, rg.n)
-    if (neighbourhood_caps(dw) >= 0).any() and rg.high_support.any():
+    fill_bound = min(int(capacity.sum()), base.filled + (base.extra + big_m - 1) // big_m)
+    slack = base.extra
+    if capped_round:
         capped = solve_capped(dw, rg, ordering, sweep, params, base, deadline)
         arcs, chosen, status = capped.arcs, capped.chosen, capped.status
-        bound_combined = capped.bound_combined
+        slack = capped.score_bound - int(arcs.s[chosen].sum())
+        fill_bound = min(fill_bound, capped.fill_bound)
         n_comp = capped.components or n_comp
-        solver = f"cp_sat:{capped.cpsat_status}"
+        solver = f"lagrangian:{capped.lagrange_steps}+cp_sat:{capped.cpsat_status}"
     optimised = perf_counter()
 
     found = shortlists(problem, dw, rg, arcs, chosen, sweep.excluded, sweep.eligible_count)
-    combined = big_m * int(chosen.sum()) + int(arcs.s[chosen].sum())
-    fill_bound = base.filled + (base.extra + big_m - 1) // big_m
     timings = _timings(sweep, started, swept, optimised, perf_counter())
-    return match_result(problem, found, status=status, slack=max(0, bound_combined - combined),
-                        filled_slots_bound=min(int(capacity.sum()), fill_bound),
+    return match_result(problem, found, status=status, slack=max(0, slack), filled_slots_bound=fill_bound,
                         eligible_pairs=int(sweep.eligible_count.sum()), timings=timings, solver=solver,
                         components=n_comp, arcs=len(arcs), pricing_rounds=base.rounds)
 

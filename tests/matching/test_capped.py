@@ -1,4 +1,5 @@
-"""The neighbourhood cap: the strictest cap applies, quotas share it out, and the capped solve is optimal."""
+"""The neighbourhood cap: the strictest cap applies, quotas share it out, the capped solve is optimal on small
+instances, and its bounds hold without CP-SAT too."""
 
 from __future__ import annotations
 
@@ -34,15 +35,14 @@ def _solve_capped(st_: Stages, params: SolveParams, starve: bool = False) -> Cap
                              st_.big_m, start)
     if not starve:
         return solve_capped(st_.dw, st_.rg, st_.ordering, st_.sweep, params, base, deadline)
-    # Starve the hint (no high-support quota in a capped neighbourhood, no rebalancing), so that the bound does
-    # not meet it and the reduced CP-SAT model and the polish have to find the optimum themselves.
+    # Starve the first quotas (no high-support quota in a capped neighbourhood), so that the dual steps (moving
+    # quota) and, where they fall short, CP-SAT and the polish have to find the optimum themselves.
     def no_quota(arcs: Arcs, chosen: np.ndarray, capacity: np.ndarray, dw: DwellingTables, high: np.ndarray,
                  nb_cap: np.ndarray, tb_value: np.ndarray, low_count: np.ndarray | None = None) -> np.ndarray:
         return np.where(nb_cap[dw.nb_index] >= 0, 0, capacity).astype(np.int64)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(capped, "quotas", no_quota)
-        patch.setattr(capped, "_REBALANCE_ROUNDS", 0)
         return solve_capped(st_.dw, st_.rg, st_.ordering, st_.sweep, params, base, deadline)
 
 
@@ -56,16 +56,16 @@ def test_a_cap_of_one_takes_the_best_high_support_registration_and_fills_with_a_
     result = _solve_capped(st_, SolveParams(slots_per_dwelling=1), starve)
     assert sorted(r for _d, r in _chosen(result)) == [0, 2]  # 40 + 10 = 50 beats 30 + 10 and 40 alone
     assert result.status == "OPTIMAL"
-    assert result.bound_combined == 2 * st_.big_m + 50
-    # The starved hint (10, one slot) is far from the bound: CP-SAT ran and proved the optimum.
-    assert result.cpsat_status == ("OPTIMAL" if starve else "NOT_RUN")
+    assert (result.fill_bound, result.score_bound) == (2, 50)
+    # The first quotas already hold the optimum; starved, moving one unit of quota finds it. No CP-SAT either way.
+    assert result.cpsat_status == "NOT_RUN"
 
 
 def test_a_cap_of_zero_leaves_only_the_low_support_registration() -> None:
     st_ = stages(_capped_problem(0), 1)
     result = _solve_capped(st_, SolveParams(slots_per_dwelling=1))
     assert [r for _d, r in _chosen(result)] == [2]
-    assert result.status == "OPTIMAL" and result.bound_combined == st_.big_m + 10
+    assert result.status == "OPTIMAL" and (result.fill_bound, result.score_bound) == (1, 10)
 
 
 def test_the_strictest_cap_of_a_neighbourhood_applies() -> None:
@@ -110,4 +110,26 @@ def test_the_capped_solve_respects_the_cap_and_is_optimal(problem: Problem, slot
     best_fill, best_score = brute_force(problem, slots)
     assert (len(chosen), int(result.arcs.s[result.chosen].sum())) == (best_fill, best_score)
     assert result.status == "OPTIMAL"
-    assert result.bound_combined == st_.big_m * best_fill + best_score
+    assert (result.fill_bound, result.score_bound) == (best_fill, best_score)
+
+
+@PROPERTY
+@given(problems(cap=True), st.integers(1, 3), st.integers(1, 4))
+def test_without_cp_sat_the_bounds_hold_and_every_cap_is_respected(problem: Problem, slots: int, steps: int) -> None:
+    # The dual steps alone (CP-SAT off): a cap-feasible solution, a fill bound and a score bound that are never
+    # below the true optimum (by enumeration), and OPTIMAL only when the bound meets the solution.
+    st_ = stages(problem, slots)
+    params = SolveParams(slots_per_dwelling=slots, max_cpsat_arcs=0, max_lagrange_steps=steps)
+    result = _solve_capped(st_, params)
+    chosen = _chosen(result)
+    high = st_.rg.high_support
+    caps = neighbourhood_caps(st_.dw)
+    per_nb = np.bincount([st_.dw.nb_index[d] for d, r in chosen if high[r]], minlength=len(caps))
+    assert ((caps < 0) | (per_nb <= caps)).all()
+    assert result.cpsat_status == "NOT_RUN"
+    best_fill, best_score = brute_force(problem, slots)
+    score = int(result.arcs.s[result.chosen].sum())
+    assert len(chosen) <= best_fill <= result.fill_bound
+    if len(chosen) == best_fill:
+        assert score <= best_score <= result.score_bound
+    assert (result.status == "OPTIMAL") == (result.score_bound <= score and result.fill_bound == len(chosen))

@@ -75,17 +75,16 @@ def test_the_flow_fallback_gives_the_same_distances(n: int, data: st.DataObject)
 
 @st.composite
 def networks(draw: st.DrawFn) -> tuple[Arcs, Network, int, int]:
-    """Random arc sets on up to 3 dwellings and 5 registrations, with or without quotas or penalties."""
+    """Random arc sets on up to 3 dwellings and 5 registrations, with or without quotas."""
     n_d, n_r = draw(st.integers(1, 3)), draw(st.integers(1, 5))
     pairs = sorted(draw(st.sets(st.tuples(st.integers(0, n_d - 1), st.integers(0, n_r - 1)), min_size=1)))
     arcs = Arcs(np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]),
                 np.array(draw(st.lists(st.integers(-10, 30), min_size=len(pairs), max_size=len(pairs)))))
     capacity = np.array(draw(st.lists(st.integers(1, 2), min_size=n_d, max_size=n_d)))
     high = np.array(draw(st.lists(st.booleans(), min_size=n_r, max_size=n_r)))
-    kind = draw(st.sampled_from(["plain", "quota", "penalty"]))
+    kind = draw(st.sampled_from(["plain", "quota"]))
     limits = np.array(draw(st.lists(st.integers(0, 2), min_size=n_d, max_size=n_d)))
-    net = {"plain": Network(capacity), "quota": Network(capacity, high, quota=limits),
-           "penalty": Network(capacity, high, penalty=limits * 3)}[kind]
+    net = {"plain": Network(capacity), "quota": Network(capacity, high, quota=limits)}[kind]
     # Exceeds twice the largest total weight, so one more filled slot always outweighs the score.
     big_m = 1 + 2 * int(np.abs(net.weights(arcs)).sum())
     return arcs, net, n_d, big_m

@@ -30,7 +30,7 @@ ONE_SLOT_EACH = np.array([1, 1])
 def _price(net: Network, threshold: int, per_dwelling: int = 3, per_registration: bool = True,
            pot: Potentials = POTENTIALS) -> Priced:
     st_ = stages(HAND, 1)
-    return price(st_.dw, st_.rg, st_.sweep.packed, pot, ASSIGNED_TO, net, threshold=threshold,
+    return price(st_.sweep.pairs, pot, ASSIGNED_TO, net, threshold=threshold,
                  per_dwelling=per_dwelling, per_registration=per_registration)
 
 
@@ -70,7 +70,7 @@ def test_a_bonus_of_the_dwelling_lifts_a_pair_over_the_threshold(bonus: dict[str
                     (RegionPolicy("r0", **bonus),))
     st_ = stages(problem, 1)
     pot = Potentials(dwelling=np.array([0]), dwelling_high=np.array([0]), registration=np.array([10]))
-    priced = price(st_.dw, st_.rg, st_.sweep.packed, pot, np.array([-1]), Network(np.array([1])), threshold=0,
+    priced = price(st_.sweep.pairs, pot, np.array([-1]), Network(np.array([1])), threshold=0,
                    per_dwelling=1)
     assert _pairs(priced) == {(0, 0)} and priced.arcs.s.tolist() == [15]
 
@@ -83,16 +83,8 @@ def test_high_support_pairs_are_priced_at_the_sub_node_under_a_quota() -> None:
     assert _pairs(_price(net, threshold=0, pot=pot)) == {(0, 1), (1, 0)}
 
 
-def test_a_penalty_lowers_the_amount_of_high_support_pairs_only() -> None:
-    # Penalty 12 at d1: r0 there is worth 15 - 12 = 3 > 0; at d0 (penalty 6) 5 - 6 < 0; r1 is not high-support.
-    net = Network(ONE_SLOT_EACH, np.array([True, False, False]), penalty=np.array([6, 12]))
-    priced = _price(net, threshold=0)
-    assert _pairs(priced) == {(0, 1), (1, 0)}
-    assert priced.best_per_registration.tolist() == [3, 7, 0]
-
-
 @PROPERTY
-@given(problems(max_dwellings=3, max_registrations=6, signed=True), st.sampled_from(["plain", "quota", "penalty"]),
+@given(problems(max_dwellings=3, max_registrations=6, signed=True), st.sampled_from(["plain", "quota"]),
        st.sampled_from([0, -7]), st.data())
 def test_pricing_finds_exactly_the_pairs_above_the_threshold(problem: Problem, kind: str, threshold: int,
                                                              data: st.DataObject) -> None:
@@ -102,20 +94,18 @@ def test_pricing_finds_exactly_the_pairs_above_the_threshold(problem: Problem, k
     pi_high = np.array(data.draw(ints)) if kind == "quota" else pi_d
     pi_r = np.array(data.draw(st.lists(st.integers(-80, 80), min_size=n_r, max_size=n_r)))
     assigned = np.array(data.draw(st.lists(st.integers(-1, n_d - 1), min_size=n_r, max_size=n_r)))
-    penalty = np.array(data.draw(st.lists(st.integers(0, 20), min_size=n_d, max_size=n_d)))
     high = problem.registrations.support_intensity >= 2
     capacity = np.ones(n_d, np.int64)
-    net = {"plain": Network(capacity), "quota": Network(capacity, high, quota=capacity),
-           "penalty": Network(capacity, high, penalty=penalty)}[kind]
+    net = {"plain": Network(capacity), "quota": Network(capacity, high, quota=capacity)}[kind]
     st_ = stages(problem, 1)
-    priced = price(st_.dw, st_.rg, st_.sweep.packed, Potentials(pi_d, pi_high, pi_r), assigned, net,
+    priced = price(st_.sweep.pairs, Potentials(pi_d, pi_high, pi_r), assigned, net,
                    threshold=threshold, per_dwelling=n_r)
 
     expected = set()
     for d in range(n_d):
         for r in range(n_r):
             head = pi_high[d] if high[r] and kind != "plain" else pi_d[d]
-            weight = reference_score(problem, d, r) - (penalty[d] * high[r] if kind == "penalty" else 0)
+            weight = reference_score(problem, d, r)
             if reference_eligible(problem, d, r) and assigned[r] != d and weight + head - pi_r[r] > threshold:
                 expected.add((d, r))
     assert _pairs(priced) == expected
