@@ -14,10 +14,17 @@ from sqlmodel import Session
 from service.dwellings import service as dwellings
 from service.dwellings.schemas import DwellingCreate
 from service.errors import InvalidFields
-from service.imports.registrations import Problem, as_bool, as_list, as_number, refuse
+from service.imports.registrations import (
+    Problem,
+    as_bool,
+    as_list,
+    as_number,
+    header_problems,
+    refuse,
+    schema_problems,
+)
 from service.imports.tables import Table
 from service.organisations.models import Organisation
-from service.validation import invalid_fields_from
 from service.workflow import changes
 
 COLUMNS: dict[str, str] = {
@@ -69,11 +76,7 @@ def _column(field_path: str) -> str:
 
 def check(*, session: Session, corporation: Organisation, table: Table) -> tuple[list[Problem], list[DwellingCreate]]:
     """The dry run: every problem of every row, named by row and column; nothing is written."""
-    problems = [Problem(row=n, column="", message=reason) for n, reason in table.unreadable]
-    missing = [c for c in COLUMNS if c not in OPTIONAL and c not in table.header]
-    problems += [Problem(row=1, column=c, message="this column is missing") for c in missing]
-    problems += [Problem(row=1, column=c, message="this column is not one of the template's")
-                 for c in table.header if c and c not in COLUMNS]
+    problems = header_problems(table, columns=COLUMNS, required=[c for c in COLUMNS if c not in OPTIONAL])
     if problems:
         return problems, []
     seen: dict[str, int] = {}
@@ -87,13 +90,13 @@ def check(*, session: Session, corporation: Organisation, table: Table) -> tuple
         try:
             data = DwellingCreate.model_validate_json(json.dumps(_document(cells)))
         except ValidationError as exc:
-            row += [Problem(row=number, column=_column(e.field), message=e.message)
-                    for e in invalid_fields_from(exc).errors]
+            row += schema_problems(number, exc, _column)
         else:
             try:
                 dwellings.check_references(session=session, org=corporation, data=data)
             except InvalidFields as exc:
-                row += [Problem(row=number, column=_column(e.field), message=e.message) for e in exc.errors]
+                row += [Problem(row=number, column=_column(e.field), message=e.message, type=e.type)
+                        for e in exc.errors]
             if dwellings.differs_from_stored(session=session, org=corporation, data=data):
                 row.append(Problem(row=number, column="external_ref", message=(
                     f"{data.external_ref} is already offered with other answers; change that dwelling instead")))

@@ -6,25 +6,12 @@ from datetime import UTC, datetime
 from openpyxl import load_workbook
 
 from service.imports.registrations import COLUMNS, EXAMPLES
-from service.imports.tables import CSV_TYPE, XLSX_TYPE, csv_bytes, read_table, xlsx_bytes
+from service.imports.tables import CSV_TYPE, XLSX_TYPE, csv_bytes, read_table
+from tests.factories import waiting_list_rows as _rows
+from tests.factories import waiting_list_workbook as _workbook
 
 URL = "/v1/imports/registrations"
 TODAY = datetime.now(UTC).date().isoformat()
-
-
-def _rows(provider: str, count: int = 2, **changes: dict[str, str]) -> list[dict[str, str]]:
-    """`count` valid rows of `provider` (the template's examples, each its own client), with changes per row index."""
-    rows = []
-    for i in range(count):
-        row = {**EXAMPLES[i % 2], "care_provider": provider, "client_ref": f"IMP-{i:04d}", "ready_from": TODAY}
-        row.update(changes.get(f"r{i}", {}))
-        rows.append(row)
-    return rows
-
-
-def _workbook(rows: list[dict[str, str]], columns: list[str] | None = None) -> bytes:
-    header = columns or list(COLUMNS)
-    return xlsx_bytes(sheets=[("registrations", header, [[r.get(c, "") for c in header] for r in rows])])
 
 
 def _post(client, body: bytes, *, dry_run: bool, media_type: str = XLSX_TYPE, filename: str = "wachtlijst.xlsx"):
