@@ -6,6 +6,7 @@ exactly as POST /v1/dwellings does.
 """
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,7 +24,7 @@ from service.imports.registrations import (
     refuse,
     schema_problems,
 )
-from service.imports.tables import Table
+from service.imports.tables import Table, template_bytes
 from service.organisations.models import Organisation
 from service.workflow import changes
 
@@ -37,11 +38,28 @@ COLUMNS: dict[str, str] = {
     "has_elevator": "ja / nee", "wheelchair_accessible": "ja / nee", "max_occupants": "e.g. 2",
     "suitable_for_children": "ja / nee", "bare_rent": "euros a month, e.g. 598.40",
     "service_costs": "euros a month, e.g. 42.00", "gallery_access": "ja / nee",
-    "shared_entrance_households": "households sharing the entrance, e.g. 4", "next_to_business": "ja / nee",
+    "shared_entrance_households": "households sharing the entrance (1: its own), e.g. 4",
+    "next_to_business": "ja / nee",
     "busy_road": "ja / nee", "contract_types": "separated by ;, e.g. regular; flip",
     "available_from": "e.g. 2026-12-01",
 }
 OPTIONAL = {"house_number_suffix"}
+# The template's two example rows (available from is set to the day the template is downloaded).
+EXAMPLES: list[dict[str, str]] = [
+    {"external_ref": "VHE-20417", "street": "Kanaalstraat", "house_number": "112", "house_number_suffix": "B",
+     "postcode": "3531 CH", "city": "Utrecht", "neighbourhood_code": "BU03440302", "lat": "52.0907",
+     "lon": "5.0985", "dwelling_type": "apartment", "rooms": "2", "bedrooms": "1", "floor_area_m2": "42",
+     "floor": "1", "has_elevator": "nee", "wheelchair_accessible": "nee", "max_occupants": "2",
+     "suitable_for_children": "nee", "bare_rent": "598.40", "service_costs": "42.00", "gallery_access": "nee",
+     "shared_entrance_households": "4", "next_to_business": "nee", "busy_road": "nee",
+     "contract_types": "regular; flip"},
+    {"external_ref": "VHE-31007", "street": "Amsterdamsestraatweg", "house_number": "301", "house_number_suffix": "",
+     "postcode": "3551 CK", "city": "Utrecht", "neighbourhood_code": "BU03440302", "lat": "52.1031",
+     "lon": "5.0986", "dwelling_type": "apartment", "rooms": "3", "bedrooms": "2", "floor_area_m2": "61",
+     "floor": "0", "has_elevator": "nee", "wheelchair_accessible": "ja", "max_occupants": "4",
+     "suitable_for_children": "ja", "bare_rent": "712.15", "service_costs": "55.00", "gallery_access": "nee",
+     "shared_entrance_households": "1", "next_to_business": "nee", "busy_road": "ja", "contract_types": "regular"},
+]
 NESTED = {"street": "address", "house_number": "address", "house_number_suffix": "address", "postcode": "address",
           "city": "address", "lat": "location", "lon": "location", "gallery_access": "low_stimulus_features",
           "shared_entrance_households": "low_stimulus_features", "next_to_business": "low_stimulus_features",
@@ -104,6 +122,14 @@ def check(*, session: Session, corporation: Organisation, table: Table) -> tuple
                 valid.append(data)
         problems += row
     return problems, valid
+
+
+def template() -> bytes:
+    """The template workbook: the header row with two example rows, and a sheet explaining each column."""
+    # Available from today: a fixed date would fall out of the form's window as the years pass.
+    today = datetime.now(UTC).date().isoformat()
+    return template_bytes(title="dwellings", columns=COLUMNS, required=[c for c in COLUMNS if c not in OPTIONAL],
+                          examples=[{**row, "available_from": today} for row in EXAMPLES])
 
 
 def import_rows(*, session: Session, corporation: Organisation, table: Table) -> tuple[int, int, int]:

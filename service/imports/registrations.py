@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from service.errors import FieldError, InvalidFields, field_errors
-from service.imports.tables import Table, xlsx_bytes
+from service.imports.tables import Table, template_bytes
 from service.municipalities import service as municipalities
 from service.organisations import service as organisations
 from service.organisations.models import Organisation, OrganisationKind
@@ -372,12 +372,7 @@ def write(*, session: Session, coordinator: Organisation, report: Report) -> Rep
 
 def template() -> bytes:
     """The template workbook: the header row with two example rows, and a sheet explaining each column."""
-    header = list(COLUMNS)
     # Ready from today: a fixed date would fall out of the form's window as the years pass.
     today = datetime.now(UTC).date().isoformat()
-    examples = [{**row, "ready_from": today} for row in EXAMPLES]
-    return xlsx_bytes(sheets=[
-        ("registrations", header, [[row.get(c, "") for c in header] for row in examples]),
-        ("explanation", ["column", "what it holds", "required"],
-         [[c, text, "yes" if c in REQUIRED else "no"] for c, text in COLUMNS.items()]),
-    ])
+    return template_bytes(title="registrations", columns=COLUMNS, required=REQUIRED,
+                          examples=[{**row, "ready_from": today} for row in EXAMPLES])

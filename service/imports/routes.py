@@ -59,6 +59,13 @@ def registrations_template(_org: Coordinator) -> Response:
                     headers={"Content-Disposition": 'attachment; filename="wachtlijst-sjabloon.xlsx"'})
 
 
+@router.get("/dwellings/template.xlsx", responses={200: {"content": {XLSX_TYPE: {}}}, **problem_responses(401, 403)})
+def dwellings_template(_org: Corporation) -> Response:
+    """The dwelling-import template workbook: a header row, two example rows and an explanation sheet."""
+    return Response(dwellings.template(), media_type=XLSX_TYPE,
+                    headers={"Content-Disposition": 'attachment; filename="woningen-sjabloon.xlsx"'})
+
+
 @router.post("/dwellings", response_model=ImportReportPublic, openapi_extra=UPLOAD_BODY,
              responses=problem_responses(400, 401, 403, 409, 413, 415, 422))
 def import_dwellings(

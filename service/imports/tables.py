@@ -3,6 +3,7 @@
 import csv
 import io
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -116,3 +117,15 @@ def xlsx_bytes(*, sheets: list[tuple[str, list[str], list[list[object]]]]) -> by
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def template_bytes(*, title: str, columns: dict[str, str], required: Iterable[str],
+                   examples: list[dict[str, str]]) -> bytes:
+    """An import's template workbook: the header row with the example rows, and a sheet explaining each column."""
+    header = list(columns)
+    needed = set(required)
+    return xlsx_bytes(sheets=[
+        (title, header, [[row.get(c, "") for c in header] for row in examples]),
+        ("explanation", ["column", "what it holds", "required"],
+         [[c, text, "yes" if c in needed else "no"] for c, text in columns.items()]),
+    ])
