@@ -46,14 +46,14 @@ COLUMNS: dict[str, str] = {
 OPTIONAL = {"house_number_suffix"}
 # The template's two example rows (available from is set to the day the template is downloaded).
 EXAMPLES: list[dict[str, str]] = [
-    {"external_ref": "VHE-20417", "street": "Kanaalstraat", "house_number": "112", "house_number_suffix": "B",
+    {"external_ref": "VHE-40211", "street": "Kanaalstraat", "house_number": "118", "house_number_suffix": "B",
      "postcode": "3531 CH", "city": "Utrecht", "neighbourhood_code": "BU03440302", "lat": "52.0907",
      "lon": "5.0985", "dwelling_type": "apartment", "rooms": "2", "bedrooms": "1", "floor_area_m2": "42",
      "floor": "1", "has_elevator": "nee", "wheelchair_accessible": "nee", "max_occupants": "2",
      "suitable_for_children": "nee", "bare_rent": "598.40", "service_costs": "42.00", "gallery_access": "nee",
      "shared_entrance_households": "4", "next_to_business": "nee", "busy_road": "nee",
      "contract_types": "regular; flip"},
-    {"external_ref": "VHE-31007", "street": "Amsterdamsestraatweg", "house_number": "301", "house_number_suffix": "",
+    {"external_ref": "VHE-40212", "street": "Amsterdamsestraatweg", "house_number": "301", "house_number_suffix": "",
      "postcode": "3551 CK", "city": "Utrecht", "neighbourhood_code": "BU03440302", "lat": "52.1031",
      "lon": "5.0986", "dwelling_type": "apartment", "rooms": "3", "bedrooms": "2", "floor_area_m2": "61",
      "floor": "0", "has_elevator": "nee", "wheelchair_accessible": "ja", "max_occupants": "4",
