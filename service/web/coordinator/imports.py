@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from openpyxl.utils import get_column_letter
 
 from service.imports import registrations as imports
+from service.imports import tables
 from service.imports.tables import CSV_TYPE, XLSX_TYPE, Table, UnreadableFile, read_table
 from service.regions import reads
 from service.web.coordinator.uploads import in_words
@@ -49,10 +50,16 @@ OWN_WORDS = {
 }
 CHOICES = N_("Dit moet een van deze waarden zijn: %(expected)s.")
 UNREADABLE = {
-    "the file holds no header row": N_("Het bestand heeft geen kopregel."),
-    "the file is not an Excel workbook (.xlsx)": N_("Het bestand is geen Excel-werkmap (.xlsx)."),
+    tables.NO_HEADER: N_("Het bestand heeft geen kopregel."),
+    tables.NOT_A_WORKBOOK: N_("Het bestand is geen Excel-werkmap (.xlsx)."),
+    tables.NOT_UTF8: N_("Het bestand is geen tekst in UTF-8. Sla het op als ‘CSV UTF-8’, of als Excel-werkmap "
+                        "(.xlsx)."),
+    tables.TOO_BIG: N_("De werkmap is uitgepakt groter dan 256 MB. Splits hem in kleinere bestanden."),
+    tables.TOO_FAR: N_("Een blad loopt door tot voorbij rij 99.999 of kolom BL. Splits het bestand, of haal weg wat "
+                       "daarachter staat."),
+    tables.UNPLACED: N_("Een blad heeft cellen zonder celverwijzing. Sla het bestand opnieuw op in Excel of "
+                        "LibreOffice."),
 }
-NOT_UTF8 = N_("Het bestand is geen tekst in UTF-8. Sla het op als ‘CSV UTF-8’, of als Excel-werkmap (.xlsx).")
 
 
 def problem_in_words(problem: imports.Problem, _: Gettext, language: str) -> tuple[str, bool]:
@@ -146,7 +153,7 @@ def _checked(page: Page, *, content: bytes, media_type: str, name: str,
         table = read_table(body=content, media_type=media_type)
     except UnreadableFile as exc:
         detail = exc.detail or ""
-        errors.append(("bestand", _(UNREADABLE[detail]) if detail in UNREADABLE else _(NOT_UTF8)))
+        errors.append(("bestand", _(UNREADABLE[detail]) if detail in UNREADABLE else detail))
         return None, None, errors
     if errors:
         return table, None, errors

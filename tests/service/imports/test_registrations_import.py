@@ -126,3 +126,30 @@ def test_unreadable_files_and_other_roles_are_refused(client_for):
     assert _post(coordinator, b"a,b", dry_run=True, media_type="application/json").status_code == 415
     assert _post(coordinator, b"\xff\xfe", dry_run=True, media_type=CSV_TYPE).status_code == 400
     assert _post(provider, _workbook(_rows(provider.org.name)), dry_run=True).status_code == 403
+
+
+def _far_workbook(cell: str) -> bytes:
+    """A workbook whose sheet also holds one cell at `cell` (or, with "", a cell that does not say where it is)."""
+    import zipfile
+    plain, out = zipfile.ZipFile(io.BytesIO(_workbook(_rows("x", 1)))), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as crafted:
+        for member in plain.infolist():
+            data = plain.read(member.filename)
+            if member.filename.startswith("xl/worksheets/"):
+                row = f' r="{cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}"' if cell else ""
+                where = f' r="{cell}"' if cell else ""
+                data = data.replace(b"</sheetData>", f'<row{row}><c{where} t="inlineStr"><is><t>x</t></is></c>'
+                                    "</row></sheetData>".encode())
+            crafted.writestr(member, data)
+    return out.getvalue()
+
+
+def test_a_workbook_reaching_far_beyond_any_list_is_refused_before_it_is_read(client_for):
+    coordinator = client_for("coordinator")
+    for cell, words in (("XFD1048576", "beyond row 99999 or column BL"), ("BM2", "beyond row 99999 or column BL"),
+                        ("A100000", "beyond row 99999"), ("", "do not say where they are")):
+        answer = _post(coordinator, _far_workbook(cell), dry_run=True)
+        assert answer.status_code == 400, (cell, answer.text)
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert words in answer.json()["detail"]
+    assert _post(coordinator, _far_workbook("BL99999"), dry_run=True).status_code == 200
