@@ -15,6 +15,7 @@ from sqlmodel import Session
 from service.dwellings import service as dwellings
 from service.dwellings.schemas import DwellingCreate
 from service.errors import InvalidFields
+from service.imports import collector
 from service.imports.registrations import (
     Problem,
     as_bool,
@@ -92,6 +93,7 @@ def _column(field_path: str) -> str:
     return parts[1] if parts[0] in {"address", "location", "low_stimulus_features"} and len(parts) > 1 else parts[0]
 
 
+@collector.paused()
 def check(*, session: Session, corporation: Organisation, table: Table) -> tuple[list[Problem], list[DwellingCreate]]:
     """The dry run: every problem of every row, named by row and column; nothing is written."""
     problems = header_problems(table, columns=COLUMNS, required=[c for c in COLUMNS if c not in OPTIONAL])
@@ -132,6 +134,7 @@ def template() -> bytes:
                           examples=[{**row, "available_from": today} for row in EXAMPLES])
 
 
+@collector.paused()
 def import_rows(*, session: Session, corporation: Organisation, table: Table) -> tuple[int, int, int]:
     """The import, all or nothing (a 422 naming each problem): rows, created, unchanged."""
     problems, valid = check(session=session, corporation=corporation, table=table)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from service.errors import FieldError, InvalidFields, field_errors
+from service.imports import collector
 from service.imports.tables import Table, template_bytes
 from service.municipalities import service as municipalities
 from service.organisations import service as organisations
@@ -270,6 +271,7 @@ def _provider_problems(row: int, name: str, entry: tuple[Organisation, set[str]]
     return []
 
 
+@collector.paused()
 def check(*, session: Session, coordinator: Organisation, table: Table, filename: str,
           region: str | None = None) -> Report:
     """The dry run: every problem of every row, named by row and column; nothing is written. With `region`, the
@@ -353,6 +355,7 @@ def import_rows(*, session: Session, coordinator: Organisation, table: Table, fi
     return write(session=session, coordinator=coordinator, report=report)
 
 
+@collector.paused()
 def write(*, session: Session, coordinator: Organisation, report: Report) -> Report:
     """Store the rows of a dry run that found no problem: each registration once, with its waiting start."""
     assert not report.problems, "only a report without problems is written"
