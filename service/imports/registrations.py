@@ -368,8 +368,12 @@ def write(*, session: Session, coordinator: Organisation, report: Report) -> Rep
             report.unchanged += 1
         if item.waiting is not None and (reg.waiting_since != item.waiting.waiting_since
                                          or reg.waiting_since_reason != item.waiting.reason):
-            registrations.set_waiting_since(session=session, org=coordinator, registration_id=reg.id,
-                                            waiting_since=item.waiting.waiting_since, reason=item.waiting.reason)
+            if registered.created:  # inserted by this transaction, so no one else holds it: no second read
+                registrations.start_waiting_at(session=session, org=coordinator, reg=reg,
+                                               waiting_since=item.waiting.waiting_since, reason=item.waiting.reason)
+            else:
+                registrations.set_waiting_since(session=session, org=coordinator, registration_id=reg.id,
+                                                waiting_since=item.waiting.waiting_since, reason=item.waiting.reason)
     return report
 
 

@@ -392,6 +392,14 @@ def set_waiting_since(
     since `expected_version`, when given)."""
     reg = _load(session=session, org=org, registration_id=registration_id, for_update=True)
     check_version(current=reg.version, expected=expected_version)
+    return start_waiting_at(session=session, org=org, reg=reg, waiting_since=waiting_since, reason=reason)
+
+
+def start_waiting_at(*, session: Session, org: Organisation, reg: Registration, waiting_since: datetime,
+                     reason: str) -> Registration:
+    """`set_waiting_since` of a registration the caller holds already (an import that has just stored it)."""
+    if not may_see(session=session, org=org, registration=reg):
+        raise NotFound(f"no registration {reg.id}")
     if waiting_since.tzinfo is None:
         raise InvalidFields([FieldError(field="waiting_since", message="give a time zone, e.g. 2024-03-01T00:00:00Z",
                                         type="timezone_aware")])
