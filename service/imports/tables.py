@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -106,7 +107,7 @@ def _check_extent(body: bytes) -> None:
                         raise UnreadableFile(TOO_FAR)
                     if _UNREFERENCED.search(content):
                         raise UnreadableFile(UNPLACED)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, OSError, ValueError, EOFError):
         raise UnreadableFile(NOT_A_WORKBOOK) from None
 
 

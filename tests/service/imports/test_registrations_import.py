@@ -153,3 +153,18 @@ def test_a_workbook_reaching_far_beyond_any_list_is_refused_before_it_is_read(cl
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert words in answer.json()["detail"]
     assert _post(coordinator, _far_workbook("BL99999"), dry_run=True).status_code == 200
+
+
+def test_a_damaged_workbook_is_answered_400_never_500(client_for):
+    import random
+    coordinator, good = client_for("coordinator"), _workbook(_rows("x", 1))
+    rng = random.Random(14)
+    statuses = set()
+    for _ in range(40):  # bytes changed at random: the zip's own checks, the deflate streams, the XML
+        damaged = bytearray(good)
+        for _ in range(rng.randint(1, 12)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        answer = _post(coordinator, bytes(damaged), dry_run=True)
+        assert answer.status_code in (200, 400), answer.text
+        statuses.add(answer.status_code)
+    assert 400 in statuses
