@@ -136,6 +136,11 @@ def test_a_file_that_cannot_be_read_is_named_beside_the_field(coordinator, name,
     assert 'id="foutmeldingen"' in page.text and message in text_of(page.text, "bestand-fout")
 
 
+def test_a_file_with_only_its_header_row_is_named(coordinator):
+    page = _check(coordinator, _workbook([]))
+    assert page.status_code == 422 and "Het bestand heeft alleen een kopregel." in text_of(page.text, "bestand-fout")
+
+
 def test_a_missing_column_is_named_in_the_header_row(coordinator, provider):
     columns = [c for c in COLUMNS if c != "birth_year"]
     page = _check(coordinator, _workbook(_rows(provider, 1), columns))

@@ -177,6 +177,9 @@ def dry_run(page: CoordinatorPage, bestand: FileField = None, regio: TextField =
     table, report, errors = _checked(page, content=content, media_type=media_type, name=name, region=regio)
     if errors or table is None or report is None:
         return _page(page, status_code=422, errors=errors, region=regio)
+    if not report.rows and not report.problems:
+        return _page(page, status_code=422, region=regio, errors=[("bestand", _(
+            "Het bestand heeft alleen een kopregel. Zet onder de kopregel één rij per cliënt."))])
     return _page(page, region=regio, report=report, name=name, lines=_lines(page, table, report.problems),
                  media_type=media_type, content=base64.b64encode(content).decode() if not report.problems else "")
 
