@@ -14,9 +14,10 @@ URL = "/v1/imports/registrations"
 TODAY = datetime.now(UTC).date().isoformat()
 
 
-def _post(client, body: bytes, *, dry_run: bool, media_type: str = XLSX_TYPE, filename: str = "wachtlijst.xlsx"):
-    return client.post(URL, params={"dry_run": str(dry_run).lower(), "filename": filename}, content=body,
-                       headers={"Content-Type": media_type})
+def _post(client, body: bytes, *, dry_run: bool, media_type: str = XLSX_TYPE, filename: str = "wachtlijst.xlsx",
+          region: str | None = None):
+    params = {"dry_run": str(dry_run).lower(), "filename": filename, **({"region": region} if region else {})}
+    return client.post(URL, params=params, content=body, headers={"Content-Type": media_type})
 
 
 def _listed(client) -> list[dict]:
@@ -168,3 +169,17 @@ def test_a_damaged_workbook_is_answered_400_never_500(client_for):
         assert answer.status_code in (200, 400), answer.text
         statuses.add(answer.status_code)
     assert 400 in statuses
+
+
+def test_a_file_for_one_region_fills_empty_region_cells_and_names_other_regions(client_for):
+    coordinator, provider = client_for("coordinator"), client_for("care_provider")
+    rows = _rows(provider.org.name, 2, r0={"region": ""}, r1={"region": "ELDERS"})
+    answer = _post(coordinator, _workbook(rows), dry_run=True, region="U16")
+    assert answer.status_code == 200, answer.text
+    assert [(p["row"], p["column"], p["type"]) for p in answer.json()["problems"]] == [
+        (3, "care_provider", "provider_elsewhere"), (3, "region", "region_not_chosen")]
+    without_column = [c for c in COLUMNS if c != "region"]
+    imported = _post(coordinator, _workbook(rows, without_column), dry_run=False, region="U16").json()
+    assert imported["created"] == 2
+    assert {r["region"] for r in _listed(coordinator)} == {"U16"}
+    assert _post(coordinator, _workbook(rows), dry_run=True, region="no spaces").status_code == 422
