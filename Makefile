@@ -10,7 +10,7 @@ TEST_WORKERS ?= auto
 BIN := $(VENV)/bin
 
 
-.PHONY: install run test lint openapi bench bench-matching bench-load bench-offer bench-pages assets messages screens clean
+.PHONY: install run test lint openapi bench bench-matching bench-load bench-offer bench-pages bench-imports assets messages screens clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,9 @@ screens: install  ## refresh the README's screenshots from the browser tests (SQ
 
 bench-pages: install  ## the coordinator's pages through the HTTP stack at 20,000 registrations, 2,000 dwellings (SQLite)
 	$(BIN)/python -m bench.web_pages --registrations 20000 --dwellings 2000
+
+bench-imports: install  ## a 20,000-row waiting list: its dry run, then the real import (SQLite)
+	$(BIN)/python -m bench.imports --rows 20000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(DEMO_DB)* demo-keys.json test-results.xml

@@ -157,7 +157,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        path_limits={"/v1/places/import": settings.max_import_bytes,
                                     "/regio/import/plaatsen": settings.max_import_bytes,
                                     "/v1/imports/registrations": settings.max_import_bytes,
-                                    "/v1/imports/dwellings": settings.max_import_bytes})
+                                    "/v1/imports/dwellings": settings.max_import_bytes,
+                                    "/importeren/proef": settings.max_import_bytes,
+                                    "/importeren": settings.max_import_bytes})
     if limiter is not None and limiter.limits.get("address"):
         app.add_middleware(RateLimitMiddleware, limiter=limiter)
     # Inside the request id, so the access line's duration includes the wait for a slot.

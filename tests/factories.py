@@ -65,3 +65,27 @@ def registration(**overrides: Any) -> dict[str, Any]:
     doc["ready_from"] = (TODAY + timedelta(days=7)).isoformat()
     doc.update(overrides)
     return doc
+
+
+def waiting_list_rows(provider: str, count: int = 2, *, prefix: str = "IMP", **changes: dict[str, str]
+                      ) -> list[dict[str, str]]:
+    """`count` valid rows of a waiting-list file for `provider` (the template's examples, each its own client,
+    ready today), with changes per row index (`r0={...}`)."""
+    from service.imports.registrations import EXAMPLES
+
+    rows = []
+    for i in range(count):
+        row = {**EXAMPLES[i % 2], "care_provider": provider, "client_ref": f"{prefix}-{i:04d}",
+               "ready_from": TODAY.isoformat()}
+        row.update(changes.get(f"r{i}", {}))
+        rows.append(row)
+    return rows
+
+
+def waiting_list_workbook(rows: list[dict[str, str]], columns: list[str] | None = None) -> bytes:
+    """The rows as an .xlsx workbook with the template's columns (or `columns`)."""
+    from service.imports.registrations import COLUMNS
+    from service.imports.tables import xlsx_bytes
+
+    header = columns or list(COLUMNS)
+    return xlsx_bytes(sheets=[("registrations", header, [[r.get(c, "") for c in header] for r in rows])])

@@ -6,6 +6,7 @@ exactly as POST /v1/dwellings does.
 """
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,10 +15,18 @@ from sqlmodel import Session
 from service.dwellings import service as dwellings
 from service.dwellings.schemas import DwellingCreate
 from service.errors import InvalidFields
-from service.imports.registrations import Problem, as_bool, as_list, as_number, refuse
-from service.imports.tables import Table
+from service.imports import collector
+from service.imports.registrations import (
+    Problem,
+    as_bool,
+    as_list,
+    as_number,
+    header_problems,
+    refuse,
+    schema_problems,
+)
+from service.imports.tables import Table, template_bytes
 from service.organisations.models import Organisation
-from service.validation import invalid_fields_from
 from service.workflow import changes
 
 COLUMNS: dict[str, str] = {
@@ -30,11 +39,28 @@ COLUMNS: dict[str, str] = {
     "has_elevator": "ja / nee", "wheelchair_accessible": "ja / nee", "max_occupants": "e.g. 2",
     "suitable_for_children": "ja / nee", "bare_rent": "euros a month, e.g. 598.40",
     "service_costs": "euros a month, e.g. 42.00", "gallery_access": "ja / nee",
-    "shared_entrance_households": "households sharing the entrance, e.g. 4", "next_to_business": "ja / nee",
+    "shared_entrance_households": "households sharing the entrance (1: its own), e.g. 4",
+    "next_to_business": "ja / nee",
     "busy_road": "ja / nee", "contract_types": "separated by ;, e.g. regular; flip",
     "available_from": "e.g. 2026-12-01",
 }
 OPTIONAL = {"house_number_suffix"}
+# The template's two example rows (available from is set to the day the template is downloaded).
+EXAMPLES: list[dict[str, str]] = [
+    {"external_ref": "VHE-40211", "street": "Kanaalstraat", "house_number": "118", "house_number_suffix": "B",
+     "postcode": "3531 CH", "city": "Utrecht", "neighbourhood_code": "BU03440302", "lat": "52.0907",
+     "lon": "5.0985", "dwelling_type": "apartment", "rooms": "2", "bedrooms": "1", "floor_area_m2": "42",
+     "floor": "1", "has_elevator": "nee", "wheelchair_accessible": "nee", "max_occupants": "2",
+     "suitable_for_children": "nee", "bare_rent": "598.40", "service_costs": "42.00", "gallery_access": "nee",
+     "shared_entrance_households": "4", "next_to_business": "nee", "busy_road": "nee",
+     "contract_types": "regular; flip"},
+    {"external_ref": "VHE-40212", "street": "Amsterdamsestraatweg", "house_number": "301", "house_number_suffix": "",
+     "postcode": "3551 CK", "city": "Utrecht", "neighbourhood_code": "BU03440302", "lat": "52.1031",
+     "lon": "5.0986", "dwelling_type": "apartment", "rooms": "3", "bedrooms": "2", "floor_area_m2": "61",
+     "floor": "0", "has_elevator": "nee", "wheelchair_accessible": "ja", "max_occupants": "4",
+     "suitable_for_children": "ja", "bare_rent": "712.15", "service_costs": "55.00", "gallery_access": "nee",
+     "shared_entrance_households": "1", "next_to_business": "nee", "busy_road": "ja", "contract_types": "regular"},
+]
 NESTED = {"street": "address", "house_number": "address", "house_number_suffix": "address", "postcode": "address",
           "city": "address", "lat": "location", "lon": "location", "gallery_access": "low_stimulus_features",
           "shared_entrance_households": "low_stimulus_features", "next_to_business": "low_stimulus_features",
@@ -67,13 +93,10 @@ def _column(field_path: str) -> str:
     return parts[1] if parts[0] in {"address", "location", "low_stimulus_features"} and len(parts) > 1 else parts[0]
 
 
+@collector.paused()
 def check(*, session: Session, corporation: Organisation, table: Table) -> tuple[list[Problem], list[DwellingCreate]]:
     """The dry run: every problem of every row, named by row and column; nothing is written."""
-    problems = [Problem(row=n, column="", message=reason) for n, reason in table.unreadable]
-    missing = [c for c in COLUMNS if c not in OPTIONAL and c not in table.header]
-    problems += [Problem(row=1, column=c, message="this column is missing") for c in missing]
-    problems += [Problem(row=1, column=c, message="this column is not one of the template's")
-                 for c in table.header if c and c not in COLUMNS]
+    problems = header_problems(table, columns=COLUMNS, required=[c for c in COLUMNS if c not in OPTIONAL])
     if problems:
         return problems, []
     seen: dict[str, int] = {}
@@ -87,13 +110,13 @@ def check(*, session: Session, corporation: Organisation, table: Table) -> tuple
         try:
             data = DwellingCreate.model_validate_json(json.dumps(_document(cells)))
         except ValidationError as exc:
-            row += [Problem(row=number, column=_column(e.field), message=e.message)
-                    for e in invalid_fields_from(exc).errors]
+            row += schema_problems(number, exc, _column)
         else:
             try:
                 dwellings.check_references(session=session, org=corporation, data=data)
             except InvalidFields as exc:
-                row += [Problem(row=number, column=_column(e.field), message=e.message) for e in exc.errors]
+                row += [Problem(row=number, column=_column(e.field), message=e.message, type=e.type)
+                        for e in exc.errors]
             if dwellings.differs_from_stored(session=session, org=corporation, data=data):
                 row.append(Problem(row=number, column="external_ref", message=(
                     f"{data.external_ref} is already offered with other answers; change that dwelling instead")))
@@ -103,6 +126,15 @@ def check(*, session: Session, corporation: Organisation, table: Table) -> tuple
     return problems, valid
 
 
+def template() -> bytes:
+    """The template workbook: the header row with two example rows, and a sheet explaining each column."""
+    # Available from today: a fixed date would fall out of the form's window as the years pass.
+    today = datetime.now(UTC).date().isoformat()
+    return template_bytes(title="dwellings", columns=COLUMNS, required=[c for c in COLUMNS if c not in OPTIONAL],
+                          examples=[{**row, "available_from": today} for row in EXAMPLES])
+
+
+@collector.paused()
 def import_rows(*, session: Session, corporation: Organisation, table: Table) -> tuple[int, int, int]:
     """The import, all or nothing (a 422 naming each problem): rows, created, unchanged."""
     problems, valid = check(session=session, corporation=corporation, table=table)

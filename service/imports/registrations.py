@@ -7,6 +7,7 @@ nothing and uses the registrations service's idempotent submit and its waiting-s
 import json
 import re
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,15 +15,15 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from service.errors import FieldError, InvalidFields
-from service.imports.tables import Table, xlsx_bytes
+from service.errors import FieldError, InvalidFields, field_errors
+from service.imports import collector
+from service.imports.tables import Table, template_bytes
 from service.municipalities import service as municipalities
 from service.organisations import service as organisations
 from service.organisations.models import Organisation, OrganisationKind
 from service.regions import scope
 from service.registrations import service as registrations
 from service.registrations.schemas import RegistrationCreate, WaitingSince
-from service.validation import invalid_fields_from
 
 # column -> what it holds and how to write it (the explanation sheet of the template).
 COLUMNS: dict[str, str] = {
@@ -79,11 +80,41 @@ EXAMPLES: list[dict[str, str]] = [
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem of one row, named by its column, in plain words."""
+    """One problem of one row, named by its column, in plain words; `type` and `context` say the same as data (a
+    form's error type and its bounds, or one of the import's own kinds below), so a page can word it its own way."""
 
     row: int
     column: str
     message: str
+    type: str = "import"
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+# The import's own kinds of problem (beside the form's error types), each with the context it names.
+COLUMN_MISSING, COLUMN_UNKNOWN, UNREADABLE = "column_missing", "column_unknown", "row_unreadable"
+REGION_MISSING, REGION_NOT_OURS, REGION_NOT_CHOSEN = "region_missing", "region_not_ours", "region_not_chosen"
+PROVIDER_MISSING, PROVIDER_UNKNOWN, PROVIDER_ELSEWHERE = "provider_missing", "provider_unknown", "provider_elsewhere"
+DUPLICATE, ALREADY_DIFFERENT = "duplicate_in_file", "stored_with_other_answers"
+
+
+def schema_problems(row: int, exc: ValidationError, column: Callable[[str], str]) -> list[Problem]:
+    """A form's validation errors as problems of `row`, each in the column `column` finds for its field."""
+    raw = exc.errors()
+    return [Problem(row=row, column=column(e.field), message=e.message, type=e.type,
+                    context={k: v if isinstance(v, int | float | str) else str(v)
+                             for k, v in (r.get("ctx") or {}).items()})
+            for r, e in zip(raw, field_errors(raw), strict=True)]
+
+
+def header_problems(table: Table, *, columns: Iterable[str], required: Iterable[str]) -> list[Problem]:
+    """The rows that could not be read, and the header's missing and unknown columns."""
+    known = set(columns)
+    problems = [Problem(row=n, column="", message=reason, type=UNREADABLE) for n, reason in table.unreadable]
+    problems += [Problem(row=1, column=c, message="this column is missing", type=COLUMN_MISSING)
+                 for c in required if c not in table.header]
+    problems += [Problem(row=1, column=c, message="this column is not one of the template's", type=COLUMN_UNKNOWN)
+                 for c in table.header if c and c not in known]
+    return problems
 
 
 @dataclass
@@ -186,7 +217,7 @@ def column_of(field_path: str) -> str:
     return parts[0]
 
 
-def _waiting(cells: dict[str, str], filename: str) -> WaitingSince | FieldError:
+def _waiting(row: int, cells: dict[str, str], filename: str) -> WaitingSince | list[Problem]:
     text = cells.get("waiting_since", "").strip()
     source = cells.get("waiting_source", "").strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -195,8 +226,7 @@ def _waiting(cells: dict[str, str], filename: str) -> WaitingSince | FieldError:
     try:
         return WaitingSince.model_validate_json(json.dumps({"waiting_since": text, "reason": reason[:500]}))
     except ValidationError as exc:
-        first = invalid_fields_from(exc).errors[0]
-        return FieldError(field="waiting_since", message=first.message, type=first.type)
+        return schema_problems(row, exc, lambda _field: "waiting_since")[:1]
 
 
 def _providers(*, session: Session) -> dict[str, tuple[Organisation, set[str]]]:
@@ -211,59 +241,76 @@ def _providers(*, session: Session) -> dict[str, tuple[Organisation, set[str]]]:
     return found
 
 
-def check(*, session: Session, coordinator: Organisation, table: Table, filename: str) -> Report:
-    """The dry run: every problem of every row, named by row and column; nothing is written."""
+def _region_problems(row: int, cell: str, *, own: set[str], chosen: str | None) -> tuple[str, list[Problem]]:
+    """The row's region (the chosen one where the cell is empty) and what is wrong with it."""
+    region = cell or chosen or ""
+    if not region:
+        return region, [Problem(row=row, column="region", message="give the region whose list the client is on",
+                                type=REGION_MISSING)]
+    if chosen and region != chosen:
+        return region, [Problem(row=row, column="region", type=REGION_NOT_CHOSEN,
+                                message=f"this file is for region {chosen}, not {region}",
+                                context={"region": region, "chosen": chosen})]
+    if region not in own:
+        return region, [Problem(row=row, column="region", type=REGION_NOT_OURS, context={"region": region},
+                                message=f"region {region} is not one of your office's regions")]
+    return region, []
+
+
+def _provider_problems(row: int, name: str, entry: tuple[Organisation, set[str]] | None,
+                       region: str) -> list[Problem]:
+    if not name:
+        return [Problem(row=row, column="care_provider", message="name the care provider", type=PROVIDER_MISSING)]
+    if entry is None:
+        return [Problem(row=row, column="care_provider", type=PROVIDER_UNKNOWN, context={"name": name},
+                        message=f"no care provider has the id or the exact name {name!r}")]
+    if region and region not in entry[1]:
+        return [Problem(row=row, column="care_provider", type=PROVIDER_ELSEWHERE,
+                        context={"provider": entry[0].name, "region": region},
+                        message=f"{entry[0].name} does not work in region {region}; link it to the region first")]
+    return []
+
+
+@collector.paused()
+def check(*, session: Session, coordinator: Organisation, table: Table, filename: str,
+          region: str | None = None) -> Report:
+    """The dry run: every problem of every row, named by row and column; nothing is written. With `region`, the
+    file is that region's list: an empty region cell means it, and a row naming another region is a problem."""
     report = Report(rows=len(table.rows))
-    report.problems += [Problem(row=n, column="", message=reason) for n, reason in table.unreadable]
-    missing = [c for c in REQUIRED if c not in table.header]
-    unknown_columns = [c for c in table.header if c and c not in COLUMNS]
-    report.problems += [Problem(row=1, column=c, message="this column is missing") for c in missing]
-    report.problems += [Problem(row=1, column=c, message="this column is not one of the template's") for c in
-                        unknown_columns]
-    if missing or unknown_columns:
+    required = [c for c in REQUIRED if not (region and c == "region")]
+    report.problems += header_problems(table, columns=COLUMNS, required=required)
+    if any(p.row == 1 for p in report.problems):
         return report
-    own = scope.scope_of(session=session, org=coordinator).regions
+    own = set(scope.scope_of(session=session, org=coordinator).regions)
     providers = _providers(session=session)
     seen: dict[tuple[uuid.UUID, str], int] = {}
     forms: list[tuple[int, Organisation, RegistrationCreate, WaitingSince | None]] = []
     for number, cells in table.rows:
         problems: list[Problem] = []
+        row_region, wrong = _region_problems(number, cells.get("region", "").strip(), own=own, chosen=region)
+        document = _document({**cells, "region": row_region})
         try:
-            form = RegistrationCreate.model_validate_json(json.dumps(_document(cells)))
+            form = RegistrationCreate.model_validate_json(json.dumps(document))
         except ValidationError as exc:
             form = None
-            problems += [Problem(row=number, column=column_of(e.field), message=e.message)
-                         for e in invalid_fields_from(exc).errors]
-        region = cells.get("region", "").strip()
-        if not region:
-            problems.append(Problem(row=number, column="region", message="give the region whose list the client is on"))
-        elif region not in own:
-            problems.append(Problem(row=number, column="region",
-                                    message=f"region {region} is not one of your office's regions"))
+            problems += schema_problems(number, exc, column_of)
+        problems += wrong
         name = cells.get("care_provider", "").strip()
         provider_entry = providers.get(name)
-        if not name:
-            problems.append(Problem(row=number, column="care_provider", message="name the care provider"))
-        elif provider_entry is None:
-            problems.append(Problem(row=number, column="care_provider",
-                                    message=f"no care provider has the id or the exact name {name!r}"))
-        elif region and region not in provider_entry[1]:
-            problems.append(Problem(row=number, column="care_provider",
-                                    message=f"{provider_entry[0].name} does not work in region {region}; "
-                                            "link it to the region first"))
-        waiting = _waiting(cells, filename)
-        if isinstance(waiting, FieldError):
-            problems.append(Problem(row=number, column="waiting_since", message=waiting.message))
+        problems += _provider_problems(number, name, provider_entry, row_region)
+        waiting = _waiting(number, cells, filename)
+        if isinstance(waiting, list):
+            problems += waiting
         client_ref = cells.get("client_ref", "").strip()
         if provider_entry is not None and client_ref:
             # Judged on the cell, so a duplicate of a row that has problems of its own is still named.
             key = (provider_entry[0].id, client_ref)
             if key in seen:
-                problems.append(Problem(row=number, column="client_ref",
+                problems.append(Problem(row=number, column="client_ref", type=DUPLICATE, context={"row": seen[key]},
                                         message=f"the same client reference as row {seen[key]} of this file"))
             seen.setdefault(key, number)
         report.problems += problems
-        if not problems and form is not None and provider_entry is not None and not isinstance(waiting, FieldError):
+        if not problems and form is not None and provider_entry is not None and not isinstance(waiting, list):
             forms.append((number, provider_entry[0], form, waiting))
     _check_stored(session=session, forms=forms, report=report)
     return report
@@ -276,34 +323,42 @@ def _check_stored(*, session: Session, forms: list[tuple[int, Organisation, Regi
     for _, _, form, _ in forms:
         wanted |= registrations.referenced_municipalities(form)
     unknown = municipalities.unknown_municipalities(session=session, codes=wanted)
-    by_provider: dict[uuid.UUID, list[str]] = {}
+    by_provider: dict[uuid.UUID, tuple[Organisation, list[str]]] = {}
     for _, provider, form, _ in forms:
-        by_provider.setdefault(provider.id, []).append(form.client_ref)
+        by_provider.setdefault(provider.id, (provider, []))[1].append(form.client_ref)
     stored: dict[uuid.UUID, dict[str, str]] = {}
-    for provider_id, refs in by_provider.items():
-        provider = next(p for _, p, _, _ in forms if p.id == provider_id)
-        stored[provider_id] = {}
+    for provider, refs in by_provider.values():
+        stored[provider.id] = {}
         for start in range(0, len(refs), 1000):
-            stored[provider_id] |= registrations.stored_digests(session=session, org=provider,
+            stored[provider.id] |= registrations.stored_digests(session=session, org=provider,
                                                                 client_refs=refs[start:start + 1000])
     for number, provider, form, waiting in forms:
-        errors = registrations.reference_errors(form, unknown=unknown)
-        problems = [Problem(row=number, column=column_of(e.field), message=e.message) for e in errors]
+        errors = registrations.reference_errors(form, unknown=unknown) if unknown else []
+        problems = [Problem(row=number, column=column_of(e.field), message=e.message, type=e.type,
+                            context={"municipality": e.message.split()[1]}) for e in errors]
         digest = stored[provider.id].get(form.client_ref)
         if digest is not None and digest != registrations.create_digest(form):
-            problems.append(Problem(row=number, column="client_ref", message=(
+            problems.append(Problem(row=number, column="client_ref", type=ALREADY_DIFFERENT, message=(
                 f"{form.client_ref} is already registered by {provider.name} with other answers; change that "
-                "registration instead")))
+                "registration instead"), context={"client_ref": form.client_ref, "provider": provider.name}))
         report.problems += problems
         if not problems:
             report.checked.append(Checked(row=number, provider=provider, form=form, waiting=waiting))
     report.problems.sort(key=lambda p: (p.row, p.column))
 
 
-def import_rows(*, session: Session, coordinator: Organisation, table: Table, filename: str) -> Report:
+def import_rows(*, session: Session, coordinator: Organisation, table: Table, filename: str,
+                region: str | None = None) -> Report:
     """The import: all rows or none (a 422 naming each problem), idempotent on (care provider, client reference)."""
-    report = check(session=session, coordinator=coordinator, table=table, filename=filename)
+    report = check(session=session, coordinator=coordinator, table=table, filename=filename, region=region)
     refuse(report.problems)
+    return write(session=session, coordinator=coordinator, report=report)
+
+
+@collector.paused()
+def write(*, session: Session, coordinator: Organisation, report: Report) -> Report:
+    """Store the rows of a dry run that found no problem: each registration once, with its waiting start."""
+    assert not report.problems, "only a report without problems is written"
     for item in report.checked:
         registered = registrations.submit_registration(session=session, org=item.provider, data=item.form)
         reg = registered.record
@@ -313,19 +368,18 @@ def import_rows(*, session: Session, coordinator: Organisation, table: Table, fi
             report.unchanged += 1
         if item.waiting is not None and (reg.waiting_since != item.waiting.waiting_since
                                          or reg.waiting_since_reason != item.waiting.reason):
-            registrations.set_waiting_since(session=session, org=coordinator, registration_id=reg.id,
-                                            waiting_since=item.waiting.waiting_since, reason=item.waiting.reason)
+            if registered.created:  # inserted by this transaction, so no one else holds it: no second read
+                registrations.start_waiting_at(session=session, org=coordinator, reg=reg,
+                                               waiting_since=item.waiting.waiting_since, reason=item.waiting.reason)
+            else:
+                registrations.set_waiting_since(session=session, org=coordinator, registration_id=reg.id,
+                                                waiting_since=item.waiting.waiting_since, reason=item.waiting.reason)
     return report
 
 
 def template() -> bytes:
     """The template workbook: the header row with two example rows, and a sheet explaining each column."""
-    header = list(COLUMNS)
     # Ready from today: a fixed date would fall out of the form's window as the years pass.
     today = datetime.now(UTC).date().isoformat()
-    examples = [{**row, "ready_from": today} for row in EXAMPLES]
-    return xlsx_bytes(sheets=[
-        ("registrations", header, [[row.get(c, "") for c in header] for row in examples]),
-        ("explanation", ["column", "what it holds", "required"],
-         [[c, text, "yes" if c in REQUIRED else "no"] for c, text in COLUMNS.items()]),
-    ])
+    return template_bytes(title="registrations", columns=COLUMNS, required=REQUIRED,
+                          examples=[{**row, "ready_from": today} for row in EXAMPLES])

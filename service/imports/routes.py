@@ -1,7 +1,6 @@
 """HTTP routes of the imports (the waiting list from CSV or .xlsx: dry run, then all or nothing; its template) and
 the exports of the registrations and dwellings lists."""
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -13,6 +12,7 @@ from service.imports import dwellings, exports, registrations
 from service.imports.exports import ExportFormat
 from service.imports.schemas import ImportProblem, ImportReportPublic
 from service.imports.tables import CSV_TYPE, MEDIA_TYPES, XLSX_TYPE, read_table
+from service.regions.schemas import RegionCode
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {t: {"schema": {"type": "string", "format": "binary"}}
@@ -27,6 +27,12 @@ async def _upload(request: Request) -> tuple[bytes, str]:
 
 
 Upload = Annotated[tuple[bytes, str], Depends(_upload)]
+RegionChoice = Annotated[RegionCode | None, Query(description=(
+    "the region whose list this file is: an empty region cell means it, a row naming another is a problem"))]
+
+
+def _public(problems: list[registrations.Problem]) -> list[ImportProblem]:
+    return [ImportProblem(row=p.row, column=p.column, message=p.message, type=p.type) for p in problems]
 
 
 @router.post("/registrations", response_model=ImportReportPublic, openapi_extra=UPLOAD_BODY,
@@ -34,14 +40,15 @@ Upload = Annotated[tuple[bytes, str], Depends(_upload)]
 def import_registrations(
     upload: Upload, org: Coordinator, session: SessionDep, filename: FileName,
     dry_run: Annotated[bool, Query(description="check every row and write nothing")] = True,
+    region: RegionChoice = None,
 ) -> ImportReportPublic:
     """Import a waiting list (CSV or .xlsx, one row per client) into your regions (coordinator)."""
     table = read_table(body=upload[0], media_type=upload[1])
     work = registrations.check if dry_run else registrations.import_rows
-    report = work(session=session, coordinator=org, table=table, filename=filename)
+    report = work(session=session, coordinator=org, table=table, filename=filename, region=region)
     return ImportReportPublic(rows=report.rows, valid_rows=len(report.checked), dry_run=dry_run,
                               created=report.created, unchanged=report.unchanged,
-                              problems=[ImportProblem(**asdict(p)) for p in report.problems])
+                              problems=_public(report.problems))
 
 
 @router.get("/registrations/template.xlsx", responses={200: {"content": {XLSX_TYPE: {}}}, **problem_responses(401,
@@ -50,6 +57,13 @@ def registrations_template(_org: Coordinator) -> Response:
     """The waiting-list template workbook: a header row, two example rows and an explanation sheet."""
     return Response(registrations.template(), media_type=XLSX_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="wachtlijst-sjabloon.xlsx"'})
+
+
+@router.get("/dwellings/template.xlsx", responses={200: {"content": {XLSX_TYPE: {}}}, **problem_responses(401, 403)})
+def dwellings_template(_org: Corporation) -> Response:
+    """The dwelling-import template workbook: a header row, two example rows and an explanation sheet."""
+    return Response(dwellings.template(), media_type=XLSX_TYPE,
+                    headers={"Content-Disposition": 'attachment; filename="woningen-sjabloon.xlsx"'})
 
 
 @router.post("/dwellings", response_model=ImportReportPublic, openapi_extra=UPLOAD_BODY,
@@ -63,7 +77,7 @@ def import_dwellings(
     if dry_run:
         problems, valid = dwellings.check(session=session, corporation=org, table=table)
         return ImportReportPublic(rows=len(table.rows), valid_rows=len(valid), dry_run=True, created=0, unchanged=0,
-                                  problems=[ImportProblem(**asdict(p)) for p in problems])
+                                  problems=_public(problems))
     rows, created, unchanged = dwellings.import_rows(session=session, corporation=org, table=table)
     return ImportReportPublic(rows=rows, valid_rows=rows, dry_run=False, created=created, unchanged=unchanged,
                               problems=[])

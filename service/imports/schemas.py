@@ -9,6 +9,8 @@ class ImportProblem(BaseModel):
     row: int
     column: str
     message: str
+    type: str = Field(description="what kind of problem: the form's error type (int_parsing, missing, ...) or the "
+                                  "import's own (column_missing, provider_unknown, duplicate_in_file, ...)")
 
 
 class ImportReportPublic(BaseModel):

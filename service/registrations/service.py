@@ -215,7 +215,7 @@ def _region_for(*, session: Session, org: Organisation, wanted: str | None) -> s
     """The region whose list a new registration goes on: the one named, or the provider's only region."""
     own = scope.scope_of(session=session, org=org)
     if wanted is not None:
-        if session.get(Region, wanted) is None:
+        if not _region_exists(session=session, code=wanted):
             raise InvalidFields([FieldError(field="region", message=f"region {wanted} does not exist",
                                             type="unknown_code")])
         if wanted not in own.regions:
@@ -233,6 +233,15 @@ def _region_for(*, session: Session, org: Organisation, wanted: str | None) -> s
         field="region", type="missing",
         message=f"your organisation works in several regions ({', '.join(sorted(own.regions))}): "
                 "say on which region's list this client is")])
+
+
+def _region_exists(*, session: Session, code: str) -> bool:
+    """Whether the region exists. The Region is kept in session.info so the identity map (which holds objects only
+    while something refers to them) answers the next asks without a query: an import of 20,000 rows asks 20,000
+    times. A rollback expires it as any loaded object, and the next get reads it again."""
+    region = session.get(Region, code)
+    session.info.setdefault("registrations.regions_seen", {})[code] = region
+    return region is not None
 
 
 def _by_client_ref(*, session: Session, org: Organisation, client_ref: str) -> Registration | None:
@@ -392,6 +401,14 @@ def set_waiting_since(
     since `expected_version`, when given)."""
     reg = _load(session=session, org=org, registration_id=registration_id, for_update=True)
     check_version(current=reg.version, expected=expected_version)
+    return start_waiting_at(session=session, org=org, reg=reg, waiting_since=waiting_since, reason=reason)
+
+
+def start_waiting_at(*, session: Session, org: Organisation, reg: Registration, waiting_since: datetime,
+                     reason: str) -> Registration:
+    """`set_waiting_since` of a registration the caller holds already (an import that has just stored it)."""
+    if not may_see(session=session, org=org, registration=reg):
+        raise NotFound(f"no registration {reg.id}")
     if waiting_since.tzinfo is None:
         raise InvalidFields([FieldError(field="waiting_since", message="give a time zone, e.g. 2024-03-01T00:00:00Z",
                                         type="timezone_aware")])

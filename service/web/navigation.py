@@ -24,6 +24,7 @@ _SECTIONS: dict[OrganisationKind, tuple[tuple[str, str, bool], ...]] = {
         (N_("Monitor"), "/monitor", False),
         (N_("Matchingsronde"), "/matchingsronde", False),
         (N_("Regio en beleid"), "/regio", False),
+        (N_("Wachtlijst importeren"), "/importeren", False),
         (N_("Meldingen"), "/meldingen", False),
         (N_("Mensen en sleutels"), "/mensen", True),
     ),

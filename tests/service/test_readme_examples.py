@@ -35,6 +35,8 @@ def test_the_readme_has_the_api_examples_it_runs():
     assert len(blocks) >= 6
     assert README_API in blocks[0]
     assert "@data/sample-places.geojson" in "".join(blocks) and (ROOT / "data" / "sample-places.geojson").exists()
+    waiting_list = "@data/sample-waiting-list.csv"
+    assert "".join(blocks).count(waiting_list) == 2 and (ROOT / "data" / "sample-waiting-list.csv").exists()
     for block in blocks:
         for line in block.splitlines():
             assert "curl -s " not in line, f"a README example without -f hides its failures: {line}"
@@ -67,3 +69,15 @@ def test_every_readme_example_runs_in_order_against_the_demo(fresh_database_url,
         shortlist = httpx.get(f"{base}/v1/dwellings/{captured['ID']}/shortlist",
                               headers={"Authorization": f"Bearer {captured['COORD']}"}).json()
         assert len(shortlist["candidates"]) == 3  # the README promises three
+        imported: list[dict] = []
+        while not imported or len(imported) % 100 == 0:
+            page = httpx.get(f"{base}/v1/registrations", params={"limit": 100, "offset": len(imported)},
+                             headers={"Authorization": f"Bearer {captured['COORD']}"}).json()["items"]
+            if not page:
+                break
+            imported += page
+        sample = (ROOT / "data" / "sample-waiting-list.csv").read_text().splitlines()[1:]
+        refs = {line.split(",")[1] for line in sample}
+        found = [r for r in imported if r["client_ref"] in refs]
+        assert {r["client_ref"] for r in found} == refs  # the sample waiting list was imported
+        assert all(r["waiting_since_reason"].startswith("sample-waiting-list.csv") for r in found)

@@ -1,5 +1,9 @@
 """The dwelling import over HTTP: dry run naming each bad cell, all or nothing, idempotent on external_ref."""
 
+import io
+
+from openpyxl import load_workbook
+
 from service.imports.dwellings import COLUMNS
 from service.imports.tables import CSV_TYPE, XLSX_TYPE, csv_bytes, xlsx_bytes
 from tests import factories
@@ -64,3 +68,26 @@ def test_a_row_with_other_answers_than_the_stored_offer_is_named(client_for):
     assert _post(corporation, _workbook([row]), dry_run=False).status_code == 200
     report = _post(corporation, _workbook([{**row, "rooms": "3"}]), dry_run=True).json()
     assert [(p["row"], p["column"]) for p in report["problems"]] == [(2, "external_ref")]
+
+
+def test_the_template_opens_and_its_example_rows_import_cleanly(client_for):
+    corporation = client_for("corporation")
+    response = corporation.get(f"{URL}/template.xlsx")
+    assert response.status_code == 200 and response.headers["content-type"] == XLSX_TYPE
+    assert "woningen-sjabloon.xlsx" in response.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["dwellings", "explanation"]
+    assert [c.value for c in book["dwellings"][1]] == list(COLUMNS)
+    assert book["dwellings"].max_row == 3
+    assert {row[0].value for row in book["explanation"].iter_rows(min_row=2)} == set(COLUMNS)
+    checked = _post(corporation, response.content, dry_run=True)
+    assert checked.status_code == 200, checked.text
+    assert (checked.json()["problems"], checked.json()["valid_rows"]) == ([], 2)
+    imported = _post(corporation, response.content, dry_run=False).json()
+    assert (imported["created"], imported["unchanged"]) == (2, 0)
+    assert corporation.get("/v1/dwellings").json()["total"] == 2
+
+
+def test_only_a_corporation_gets_the_dwelling_template(client_for):
+    assert client_for("coordinator").get(f"{URL}/template.xlsx").status_code == 403
+    assert client_for("care_provider").get(f"{URL}/template.xlsx").status_code == 403

@@ -6,30 +6,18 @@ from datetime import UTC, datetime
 from openpyxl import load_workbook
 
 from service.imports.registrations import COLUMNS, EXAMPLES
-from service.imports.tables import CSV_TYPE, XLSX_TYPE, csv_bytes, read_table, xlsx_bytes
+from service.imports.tables import CSV_TYPE, XLSX_TYPE, csv_bytes, read_table
+from tests.factories import waiting_list_rows as _rows
+from tests.factories import waiting_list_workbook as _workbook
 
 URL = "/v1/imports/registrations"
 TODAY = datetime.now(UTC).date().isoformat()
 
 
-def _rows(provider: str, count: int = 2, **changes: dict[str, str]) -> list[dict[str, str]]:
-    """`count` valid rows of `provider` (the template's examples, each its own client), with changes per row index."""
-    rows = []
-    for i in range(count):
-        row = {**EXAMPLES[i % 2], "care_provider": provider, "client_ref": f"IMP-{i:04d}", "ready_from": TODAY}
-        row.update(changes.get(f"r{i}", {}))
-        rows.append(row)
-    return rows
-
-
-def _workbook(rows: list[dict[str, str]], columns: list[str] | None = None) -> bytes:
-    header = columns or list(COLUMNS)
-    return xlsx_bytes(sheets=[("registrations", header, [[r.get(c, "") for c in header] for r in rows])])
-
-
-def _post(client, body: bytes, *, dry_run: bool, media_type: str = XLSX_TYPE, filename: str = "wachtlijst.xlsx"):
-    return client.post(URL, params={"dry_run": str(dry_run).lower(), "filename": filename}, content=body,
-                       headers={"Content-Type": media_type})
+def _post(client, body: bytes, *, dry_run: bool, media_type: str = XLSX_TYPE, filename: str = "wachtlijst.xlsx",
+          region: str | None = None):
+    params = {"dry_run": str(dry_run).lower(), "filename": filename, **({"region": region} if region else {})}
+    return client.post(URL, params=params, content=body, headers={"Content-Type": media_type})
 
 
 def _listed(client) -> list[dict]:
@@ -139,3 +127,59 @@ def test_unreadable_files_and_other_roles_are_refused(client_for):
     assert _post(coordinator, b"a,b", dry_run=True, media_type="application/json").status_code == 415
     assert _post(coordinator, b"\xff\xfe", dry_run=True, media_type=CSV_TYPE).status_code == 400
     assert _post(provider, _workbook(_rows(provider.org.name)), dry_run=True).status_code == 403
+
+
+def _far_workbook(cell: str) -> bytes:
+    """A workbook whose sheet also holds one cell at `cell` (or, with "", a cell that does not say where it is)."""
+    import zipfile
+    plain, out = zipfile.ZipFile(io.BytesIO(_workbook(_rows("x", 1)))), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as crafted:
+        for member in plain.infolist():
+            data = plain.read(member.filename)
+            if member.filename.startswith("xl/worksheets/"):
+                row = f' r="{cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}"' if cell else ""
+                where = f' r="{cell}"' if cell else ""
+                data = data.replace(b"</sheetData>", f'<row{row}><c{where} t="inlineStr"><is><t>x</t></is></c>'
+                                    "</row></sheetData>".encode())
+            crafted.writestr(member, data)
+    return out.getvalue()
+
+
+def test_a_workbook_reaching_far_beyond_any_list_is_refused_before_it_is_read(client_for):
+    coordinator = client_for("coordinator")
+    for cell, words in (("XFD1048576", "beyond row 99999 or column BL"), ("BM2", "beyond row 99999 or column BL"),
+                        ("A100000", "beyond row 99999"), ("", "do not say where they are")):
+        answer = _post(coordinator, _far_workbook(cell), dry_run=True)
+        assert answer.status_code == 400, (cell, answer.text)
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert words in answer.json()["detail"]
+    assert _post(coordinator, _far_workbook("BL99999"), dry_run=True).status_code == 200
+
+
+def test_a_damaged_workbook_is_answered_400_never_500(client_for):
+    import random
+    coordinator, good = client_for("coordinator"), _workbook(_rows("x", 1))
+    rng = random.Random(14)
+    statuses = set()
+    for _ in range(40):  # bytes changed at random: the zip's own checks, the deflate streams, the XML
+        damaged = bytearray(good)
+        for _ in range(rng.randint(1, 12)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        answer = _post(coordinator, bytes(damaged), dry_run=True)
+        assert answer.status_code in (200, 400), answer.text
+        statuses.add(answer.status_code)
+    assert 400 in statuses
+
+
+def test_a_file_for_one_region_fills_empty_region_cells_and_names_other_regions(client_for):
+    coordinator, provider = client_for("coordinator"), client_for("care_provider")
+    rows = _rows(provider.org.name, 2, r0={"region": ""}, r1={"region": "ELDERS"})
+    answer = _post(coordinator, _workbook(rows), dry_run=True, region="U16")
+    assert answer.status_code == 200, answer.text
+    assert [(p["row"], p["column"], p["type"]) for p in answer.json()["problems"]] == [
+        (3, "care_provider", "provider_elsewhere"), (3, "region", "region_not_chosen")]
+    without_column = [c for c in COLUMNS if c != "region"]
+    imported = _post(coordinator, _workbook(rows, without_column), dry_run=False, region="U16").json()
+    assert imported["created"] == 2
+    assert {r["region"] for r in _listed(coordinator)} == {"U16"}
+    assert _post(coordinator, _workbook(rows), dry_run=True, region="no spaces").status_code == 422
