@@ -2,10 +2,11 @@
 
 import asyncio
 import threading
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 from starlette.applications import Starlette
@@ -20,10 +21,10 @@ from tests import factories
 from tests.world import link_home
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    """The async tests run on asyncio, as uvicorn serves the app."""
-    return "asyncio"
+def _on_a_loop_of_its_own(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run `main` on a new event loop in a thread of its own (a browser test's loop may run in this thread)."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, main()).result(timeout=60)
 
 
 def _gauged_app(limit: int, release: asyncio.Event | None = None) -> tuple[ConcurrencyLimitMiddleware, list[int]]:
@@ -45,31 +46,36 @@ def _gauged_app(limit: int, release: asyncio.Event | None = None) -> tuple[Concu
     return ConcurrencyLimitMiddleware(app, limit=limit), most
 
 
-@pytest.mark.anyio
-async def test_no_more_requests_than_the_limit_are_inside_at_once_and_the_rest_wait_their_turn():
+def test_no_more_requests_than_the_limit_are_inside_at_once_and_the_rest_wait_their_turn():
     limited, most = _gauged_app(limit=3)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t") as client:
-        answers = await asyncio.gather(*(client.get("/work") for _ in range(12)))
-    assert [a.status_code for a in answers] == [200] * 12
+
+    async def main() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t") as client:
+            answers = await asyncio.gather(*(client.get("/work") for _ in range(12)))
+        assert [a.status_code for a in answers] == [200] * 12
+
+    _on_a_loop_of_its_own(main)
     assert max(most) == 3
     assert len(most) == 12
 
 
-@pytest.mark.anyio
-async def test_the_probes_answer_while_every_slot_is_taken():
-    release = asyncio.Event()
-    limited, most = _gauged_app(limit=2, release=release)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t") as client:
-        held = [asyncio.create_task(client.get("/work")) for _ in range(3)]
-        while len(most) < 2:
-            await asyncio.sleep(0.01)
-        probe = asyncio.create_task(client.get("/healthz"))
-        while len(most) < 3:  # the probe got in although both slots are taken and a request waits
-            await asyncio.sleep(0.01)
-        assert not any(task.done() for task in held)
-        release.set()
-        assert (await probe).status_code == 200
-        assert [(await task).status_code for task in held] == [200] * 3
+def test_the_probes_answer_while_every_slot_is_taken():
+    async def main() -> None:
+        release = asyncio.Event()
+        limited, most = _gauged_app(limit=2, release=release)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t") as client:
+            held = [asyncio.create_task(client.get("/work")) for _ in range(3)]
+            while len(most) < 2:
+                await asyncio.sleep(0.01)
+            probe = asyncio.create_task(client.get("/healthz"))
+            while len(most) < 3:  # the probe got in although both slots are taken and a request waits
+                await asyncio.sleep(0.01)
+            assert not any(task.done() for task in held)
+            release.set()
+            assert (await probe).status_code == 200
+            assert [(await task).status_code for task in held] == [200] * 3
+
+    _on_a_loop_of_its_own(main)
 
 
 def test_sixty_audited_reads_at_once_on_one_server_all_answer(committed_app):
