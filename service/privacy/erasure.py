@@ -5,12 +5,15 @@ Open nominations and offers end first through the workflow (the registration is 
 shortlist and the corporations are told), then the personal fields are overwritten: birth year (kept to its
 decade, which the age band needs), household, income, avoid lists, ties, preferences, notes, the client reference and
 the free-text reasons. The matcher's history of the registration (its versions and their documents, which run
-inputs point into) is replaced by one version of the erased form, event payloads lose the client reference, the
+inputs point into) is replaced by one version of the erased form, runs stored in the older format (which copied
+every registration into their inputs) have its copy erased, event payloads lose the client reference, the
 free-text reasons of its audit records are erased, and the audit records who erased it and why. What stays is what
 the monitor and the audit need: the pseudonymous id, region, provider, status and dates.
 """
 
+import json
 import uuid
+import zlib
 from typing import Any
 
 from sqlalchemy import String, cast, delete
@@ -23,8 +26,10 @@ from service.events.models import Event
 from service.organisations.models import Organisation
 from service.registrations import service as registrations_service
 from service.registrations.models import OPEN_STATUSES, Registration, RegistrationStatus
+from service.shortlists.models import MatchingRun
 from service.shortlists.pool import versions
 from service.shortlists.pool.models import ContentBlob, RegistrationVersion
+from service.shortlists.rows import RegistrationRow
 from service.sqltypes import utcnow
 from service.workflow import changes
 
@@ -32,6 +37,9 @@ ERASED_PREFIX = "gewist-"
 ERASED_TEXT = "[gewist]"
 # The audit detail keys that hold someone's own words rather than codes, ids or field names.
 FREE_TEXT = {"reason", "note", "comment"}
+# The keys of a registration row that `scrub` changes: a copied row takes these from the erased registration.
+ERASED_ROW_KEYS = ("birth_year", "adults", "children", "annual_income_cents", "avoid_nearby", "avoid_areas",
+                   "avoid_points", "regional_ties", "preferred_municipalities")
 
 
 def erased_ref(registration_id: uuid.UUID) -> str:
@@ -77,8 +85,29 @@ def scrub(*, session: Session, reg: Registration) -> None:
     session.add(reg)
     session.flush()
     _replace_history(session=session, reg=reg)
+    _scrub_copied_runs(session=session, reg=reg)
     _scrub_events(session=session, registration_id=reg.id, old_ref=old_ref)
     _scrub_audit(session=session, registration_id=reg.id)
+
+
+def _scrub_copied_runs(*, session: Session, reg: Registration) -> None:
+    """Runs stored before change numbers (no `as_of_seq`) hold a copy of every registration they saw: the
+    registration's copy there takes the erased values, the rest of the run stays replayable."""
+    old_runs = select(MatchingRun).where(col(MatchingRun.as_of_seq).is_(None), col(MatchingRun.inputs).is_not(None))
+    for run in session.exec(old_runs):
+        assert run.inputs is not None
+        doc = json.loads(zlib.decompress(run.inputs))
+        rows = doc.get("registrations", [])
+        found = [i for i, row in enumerate(rows) if row.get("id") == str(reg.id)]
+        if not found:
+            continue
+        for i in found:
+            erased = RegistrationRow.of_registration(
+                reg, id=rows[i]["id"], waiting_days=rows[i]["waiting_days"], available=rows[i]["available"],
+                exempt_rules=tuple(rows[i]["exempt_rules"]), urgent=rows[i]["urgent"]).to_json()
+            rows[i] = {**rows[i], **{key: erased[key] for key in ERASED_ROW_KEYS}}
+        run.inputs = zlib.compress(json.dumps(doc, separators=(",", ":")).encode(), 6)
+        session.add(run)
 
 
 def _scrub_audit(*, session: Session, registration_id: uuid.UUID) -> None:
