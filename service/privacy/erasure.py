@@ -4,11 +4,13 @@ The registration's own care provider, or a coordinator of the region whose list 
 Open nominations and offers end first through the workflow (the registration is withdrawn, so it leaves every
 shortlist and the corporations are told), then the personal fields are overwritten: birth year (kept to its
 decade, which the age band needs), household, income, avoid lists, ties, preferences, notes, the client reference and
-the free-text reasons. The matcher's history of the registration (its versions and their documents, which run
-inputs point into) is replaced by one version of the erased form, runs stored in the older format (which copied
-every registration into their inputs) have its copy erased, event payloads lose the client reference, the
-free-text reasons of its audit records are erased, and the audit records who erased it and why. What stays is what
-the monitor and the audit need: the pseudonymous id, region, provider, status and dates.
+the free-text reasons (its own, its exemptions', the notes on its places on shortlists). The matcher's history of
+the registration (its versions and their documents, which run inputs point into) is replaced by one version of the
+erased form, runs stored in the older format (which copied every registration into their inputs) have its copy
+erased, event payloads lose the client reference, the free-text reasons of its audit records (and of its places on
+shortlists) are erased, and the audit records who erased it and why. What stays is what the monitor and the audit
+need: the pseudonymous id, region, provider, status and dates. The retention of ended registrations
+(service.privacy.retention) erases through `scrub` too.
 """
 
 import json
@@ -23,10 +25,11 @@ from service.audit import service as audit
 from service.audit.models import AuditRecord
 from service.errors import Conflict
 from service.events.models import Event
+from service.exemptions.models import Exemption
 from service.organisations.models import Organisation
 from service.registrations import service as registrations_service
 from service.registrations.models import OPEN_STATUSES, Registration, RegistrationStatus
-from service.shortlists.models import MatchingRun
+from service.shortlists.models import MatchingRun, ShortlistCandidate
 from service.shortlists.pool import versions
 from service.shortlists.pool.models import ContentBlob, RegistrationVersion
 from service.shortlists.rows import RegistrationRow
@@ -87,7 +90,8 @@ def scrub(*, session: Session, reg: Registration) -> None:
     _replace_history(session=session, reg=reg)
     _scrub_copied_runs(session=session, reg=reg)
     _scrub_events(session=session, registration_id=reg.id, old_ref=old_ref)
-    _scrub_audit(session=session, registration_id=reg.id)
+    candidate_ids = _scrub_reasons(session=session, registration_id=reg.id)
+    _scrub_audit(session=session, entity_ids=[reg.id, *candidate_ids])
 
 
 def _scrub_copied_runs(*, session: Session, reg: Registration) -> None:
@@ -110,10 +114,26 @@ def _scrub_copied_runs(*, session: Session, reg: Registration) -> None:
         session.add(run)
 
 
-def _scrub_audit(*, session: Session, registration_id: uuid.UUID) -> None:
-    """The registration's audit records keep who did what when; free-text reasons (which may describe the client)
-    are erased with it."""
-    for record in session.exec(select(AuditRecord).where(AuditRecord.entity_id == registration_id)):
+def _scrub_reasons(*, session: Session, registration_id: uuid.UUID) -> list[uuid.UUID]:
+    """The free text written about the client elsewhere: its exemptions' reasons and the notes on its places on
+    shortlists (a rejection's or a decline's); the codes stay. The ids of those places."""
+    for exemption in session.exec(select(Exemption).where(Exemption.registration_id == registration_id)):
+        exemption.reason = ERASED_TEXT
+        exemption.revoke_reason = ERASED_TEXT if exemption.revoke_reason is not None else None
+        session.add(exemption)
+    candidates = list(session.exec(select(ShortlistCandidate)
+                                   .where(ShortlistCandidate.registration_id == registration_id)))
+    for candidate in candidates:
+        if candidate.note is not None:
+            candidate.note = None
+            session.add(candidate)
+    return [c.id for c in candidates]
+
+
+def _scrub_audit(*, session: Session, entity_ids: list[uuid.UUID]) -> None:
+    """The audit records of the registration and of its places on shortlists keep who did what when; free-text
+    reasons (which may describe the client) are erased with it."""
+    for record in session.exec(select(AuditRecord).where(col(AuditRecord.entity_id).in_(entity_ids))):
         if any(key in FREE_TEXT for key in record.detail):
             record.detail = {key: ERASED_TEXT if key in FREE_TEXT else value for key, value in record.detail.items()}
             session.add(record)

@@ -11,6 +11,8 @@ from sqlmodel import Session
 import service.models  # noqa: F401
 from service.dwellings.schemas import DwellingCreate
 from service.dwellings.service import offer_dwelling
+from service.exemptions import service as exemptions
+from service.exemptions.schemas import ExemptionCreate
 from service.organisations.models import OrganisationKind
 from service.organisations.service import IssuedKey, create_organisation
 from service.regions import scope
@@ -19,10 +21,11 @@ from service.regions.service import put_region
 from service.registrations.models import Registration
 from service.registrations.schemas import RegistrationCreate
 from service.registrations.service import set_waiting_since, submit_registration
-from service.shortlists.models import MatchingRun
+from service.shortlists.models import MatchingRun, Shortlist
 from service.shortlists.rows import RegistrationRow
 from service.shortlists.service import shortlist_new_dwelling
 from service.sqltypes import utcnow
+from service.workflow import service as workflow
 from tests import factories
 
 # Far from the dwelling (Groningen), so the client is matched; its digits are the avoid point's marker.
@@ -38,15 +41,25 @@ class Markers:
     note: str
     wait: str
     lat: float
+    # Written by others about the client: an exemption's reason, a corporation's note on rejecting them.
+    exempt: str
+    rejected: str
 
     @classmethod
     def fresh(cls, lat: float = LAT) -> "Markers":
         mark = uuid.uuid4().hex[:12]
-        return cls(ref=f"ref{mark}", note=f"note{mark}", wait=f"wait{mark}", lat=lat)
+        return cls(ref=f"ref{mark}", note=f"note{mark}", wait=f"wait{mark}", lat=lat, exempt=f"exempt{mark}",
+                   rejected=f"rejected{mark}")
+
+    @property
+    def own(self) -> tuple[str, ...]:
+        """The markers `register_client` writes."""
+        return (self.ref, self.note, self.wait, repr(self.lat))
 
     @property
     def all(self) -> tuple[str, ...]:
-        return (self.ref, self.note, self.wait, repr(self.lat))
+        """With those `exempt_and_reject` writes."""
+        return (*self.own, self.exempt, self.rejected)
 
 
 @dataclass(frozen=True)
@@ -87,15 +100,35 @@ def register_client(session: Session, office: Office, markers: Markers, region: 
     return reg
 
 
-def shortlist_a_dwelling(session: Session, office: Office) -> MatchingRun:
-    """A new dwelling of the corporation (in U16) shortlisted at once: a run whose inputs are stored."""
+def shortlist_a_dwelling(session: Session, office: Office) -> Shortlist:
+    """A new dwelling of the corporation (in U16) shortlisted at once, by a run whose inputs are stored."""
     offered = offer_dwelling(session=session, org=office.corporation.organisation,
                              data=DwellingCreate.model_validate(factories.dwelling()))
     shortlist = shortlist_new_dwelling(session=session, dwelling=offered.record, first=True)
     session.commit()
+    return shortlist
+
+
+def run_of(session: Session, shortlist: Shortlist) -> MatchingRun:
+    """The run that proposed a shortlist."""
     run = session.get(MatchingRun, shortlist.run_id)
     assert run is not None
     return run
+
+
+def exempt_and_reject(session: Session, office: Office, reg: Registration, markers: Markers) -> Shortlist:
+    """The client gets an exemption with a reason, and is published for a dwelling and rejected with a note."""
+    exemptions.grant(session=session, org=office.coordinator.organisation, registration_id=reg.id,
+                     data=ExemptionCreate(kind="urgency", reason=markers.exempt,
+                                          valid_until=utcnow().date() + timedelta(days=90)))
+    session.commit()
+    shortlist = shortlist_a_dwelling(session, office)
+    workflow.publish(session=session, org=office.coordinator.organisation, dwelling_id=shortlist.dwelling_id)
+    workflow.reject_candidate(session=session, org=office.corporation.organisation,
+                              dwelling_id=shortlist.dwelling_id, registration_id=reg.id, reason_code="rent_risk",
+                              note=markers.rejected)
+    session.commit()
+    return shortlist
 
 
 def old_format_run(session: Session, registrations: list[Registration]) -> MatchingRun:

@@ -20,6 +20,7 @@ from service.sqltypes import utcnow
 from tests.service.privacy_world import (
     Markers,
     copied_rows,
+    exempt_and_reject,
     old_format_run,
     register_client,
     set_up_office,
@@ -43,10 +44,12 @@ def test_erasure_ends_nominations_and_leaves_no_trace_while_the_monitor_stays(en
         office = set_up_office(session)
         reg = register_client(session, office, markers)
         kept = register_client(session, office, bystander)
+        rejected = exempt_and_reject(session, office, reg, markers)
         shortlist_a_dwelling(session, office)
         # A run stored before change numbers copied both registrations into its inputs.
         old_run = old_format_run(session, [reg, kept])
-        candidate = session.exec(select(ShortlistCandidate).where(ShortlistCandidate.registration_id == reg.id)).one()
+        candidate = session.exec(select(ShortlistCandidate).where(
+            ShortlistCandidate.registration_id == reg.id, ShortlistCandidate.shortlist_id != rejected.id)).one()
         assert candidate.status == CandidateStatus.proposed.value
         year = utcnow().year
         before = monitor(session=session, org=office.coordinator.organisation, year=year, region_code="U16")

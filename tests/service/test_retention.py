@@ -25,8 +25,10 @@ from tests.service.privacy_world import (
     Markers,
     Office,
     copied_rows,
+    exempt_and_reject,
     old_format_run,
     register_client,
+    run_of,
     set_up_office,
     shortlist_a_dwelling,
 )
@@ -65,7 +67,7 @@ def test_the_tick_erases_ended_registrations_after_the_period_leaving_no_trace_a
     with Session(engine, expire_on_commit=False) as session:
         reg = register_client(session, office, markers)
         still_active = register_client(session, office, active)
-        shortlist_a_dwelling(session, office)
+        exempt_and_reject(session, office, reg, markers)
         old_run = old_format_run(session, [reg, still_active])
         ended = _withdraw(session, office, reg, reason=f"moved abroad {markers.note}")
     assert {marker for _, _, marker in traces(engine, markers.all)} == set(markers.all)
@@ -82,7 +84,7 @@ def test_the_tick_erases_ended_registrations_after_the_period_leaving_no_trace_a
     assert counts["registrations_erased"] == 1
     assert traces(engine, markers.all) == []
     # The client still waiting keeps every field, in the registration and in the old run's copy alike.
-    assert {marker for _, _, marker in traces(engine, active.all)} == set(active.all)
+    assert {marker for _, _, marker in traces(engine, active.own)} == set(active.own)
     with Session(engine) as session:
         erased = session.get(Registration, reg.id)
         assert (erased.status, erased.client_ref, erased.notes, erased.avoid_points, erased.withdrawal_reason) == (
@@ -101,7 +103,7 @@ def test_run_inputs_expire_and_a_replay_then_says_so(world, monkeypatch):
     engine, office, coordinator = world
     with Session(engine, expire_on_commit=False) as session:
         register_client(session, office, Markers.fresh())
-        run = shortlist_a_dwelling(session, office)
+        run = run_of(session, shortlist_a_dwelling(session, office))
     replayed = coordinator.post(f"/v1/matching-rounds/{run.id}/replay")
     assert replayed.status_code == 200, replayed.text
 
@@ -130,7 +132,7 @@ def test_a_regions_own_periods_apply_to_its_registrations_runs_and_audit_records
     with Session(engine, expire_on_commit=False) as session:
         in_u16 = register_client(session, office, u16, region="U16")
         in_u17 = register_client(session, office, u17, region="U17")
-        run = shortlist_a_dwelling(session, office)  # the corporation's dwelling lies in U16
+        run = run_of(session, shortlist_a_dwelling(session, office))  # the corporation's dwelling lies in U16
         ended = max(_withdraw(session, office, in_u16, "x"), _withdraw(session, office, in_u17, "y"))
         monitor_rows = session.exec(select(func.count()).select_from(AuditRecord).where(
             AuditRecord.action == "transition", AuditRecord.entity_type == "dwelling")).one()
@@ -139,7 +141,7 @@ def test_a_regions_own_periods_apply_to_its_registrations_runs_and_audit_records
     counts = _tick(engine, monkeypatch, ended + timedelta(days=11))
     assert (counts["registrations_erased"], counts["run_inputs_expired"]) == (1, 1)
     assert traces(engine, u16.all) == []
-    assert {marker for _, _, marker in traces(engine, u17.all)} == set(u17.all)
+    assert {marker for _, _, marker in traces(engine, u17.own)} == set(u17.own)
     assert coordinator.post(f"/v1/matching-rounds/{run.id}/replay").status_code == 410
 
     def about(session: Session, reg: Registration) -> int:
