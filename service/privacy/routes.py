@@ -1,4 +1,5 @@
-"""The data-protection routes: erasure on request (AVG article 17) and a region's retention periods.
+"""The data-protection routes: access (AVG article 15) and erasure (article 17) on request, and a region's retention
+periods.
 
 Apart from the registration routes because erasure reaches into the workflow (it withdraws first), and the workflow
 must not import back.
@@ -11,8 +12,8 @@ from fastapi import APIRouter, Response, status
 from service.auth import CareProviderOrCoordinator, Coordinator
 from service.db import SessionDep
 from service.errors import problem_responses
-from service.privacy import erasure, retention
-from service.privacy.schemas import RetentionPublic, RetentionPut
+from service.privacy import access, erasure, retention
+from service.privacy.schemas import AccessExport, RetentionPublic, RetentionPut
 from service.regions.routes import CodePath
 from service.workflow.schemas import ErasureRequest
 
@@ -35,6 +36,18 @@ def erase_registration(
     """
     erasure.erase_registration(session=session, org=org, registration_id=registration_id, reason=data.reason)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/v1/registrations/{registration_id}/access-export", response_model=AccessExport, tags=["registrations"],
+            responses=problem_responses(401, 403, 404, 422))
+def export_registration(registration_id: uuid.UUID, org: CareProviderOrCoordinator,
+                        session: SessionDep) -> AccessExport:
+    """Export everything held about one client on request (AVG article 15).
+
+    The registration, its history, exemptions, shortlists and offers with their reasons, rejections, the matcher's
+    stored copies, and who read it when. Its own care provider or a coordinator of its region; making the export is audited.
+    """
+    return access.export(session=session, org=org, registration_id=registration_id)
 
 
 @router.get("/v1/regions/{code}/retention", response_model=RetentionPublic, tags=["regions"],

@@ -108,11 +108,13 @@ class Dossier:
     move_targets: list[tuple[str, str]]
 
 
-def _address(dwelling: Dwelling) -> str:
+def address_of(dwelling: Dwelling) -> str:
+    """A dwelling's address on one line."""
     return f"{dwelling.street} {dwelling.house_number}{dwelling.house_number_suffix or ''}, {dwelling.city}"
 
 
-def _names(session: Session, model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+def names_of(session: Session, model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of organisations, people or keys by id."""
     found = {i for i in ids if i is not None}
     if not found:
         return {}
@@ -120,7 +122,7 @@ def _names(session: Session, model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID,
 
 
 def _exemption_lines(session: Session, exemptions: list[Exemption]) -> list[ExemptionLine]:
-    orgs = _names(session, Organisation, {e.granted_by for e in exemptions} |
+    orgs = names_of(session, Organisation, {e.granted_by for e in exemptions} |
                   {e.revoked_by for e in exemptions if e.revoked_by})
     today = utcnow().date()
     return [ExemptionLine(id=e.id, kind=e.kind, rules_lifted=tuple(e.rules_lifted), reason=e.reason,
@@ -136,15 +138,15 @@ def _nominations(session: Session, registration_id: uuid.UUID) -> list[Nominatio
                         .join(Dwelling, col(Dwelling.id) == col(Shortlist.dwelling_id))
                         .where(ShortlistCandidate.registration_id == registration_id,
                                col(ShortlistCandidate.status).in_(LIVE))).all()
-    return [Nomination(dwelling_id=d.id, address=_address(d), candidate_status=c.status, rank=c.rank)
+    return [Nomination(dwelling_id=d.id, address=address_of(d), candidate_status=c.status, rank=c.rank)
             for c, d in rows]
 
 
 def _steps(session: Session, org: Organisation, registration_id: uuid.UUID) -> list[Step]:
     entries = timeline.registration_entries(session=session, org=org, registration_id=registration_id)
-    orgs = _names(session, Organisation, {e.organisation_id for e in entries if e.organisation_id})
+    orgs = names_of(session, Organisation, {e.organisation_id for e in entries if e.organisation_id})
     dwelling_ids = {uuid.UUID(str(e.detail["dwelling_id"])) for e in entries if e.detail.get("dwelling_id")}
-    dwellings = {d.id: _address(d) for d in session.exec(
+    dwellings = {d.id: address_of(d) for d in session.exec(
         select(Dwelling).where(col(Dwelling.id).in_(dwelling_ids))).all()} if dwelling_ids else {}
     steps = []
     for e in entries:
@@ -161,10 +163,10 @@ def _reads(session: Session, org: Organisation, registration_id: uuid.UUID,
            offset: int) -> tuple[list[Read], int]:
     records, total = audit.list_records(session=session, entity_id=registration_id, organisation_id=None,
                                         action=None, actions=timeline.READ_ACTIONS, limit=READS_PAGE, offset=offset)
-    orgs = _names(session, Organisation, {r.organisation_id for r in records if r.organisation_id})
+    orgs = names_of(session, Organisation, {r.organisation_id for r in records if r.organisation_id})
     own = [r for r in records if r.organisation_id == org.id]
-    people = _names(session, Person, {r.person_id for r in own if r.person_id})
-    keys = _names(session, ApiKey, {r.api_key_id for r in own if r.api_key_id})
+    people = names_of(session, Person, {r.person_id for r in own if r.person_id})
+    keys = names_of(session, ApiKey, {r.api_key_id for r in own if r.api_key_id})
     reads = [Read(at=r.at, organisation=orgs.get(r.organisation_id) if r.organisation_id else None,
                   person=people.get(r.person_id) if r.person_id else None,
                   api_key=keys.get(r.api_key_id) if r.api_key_id else None,
@@ -195,7 +197,7 @@ def open_dossier(*, session: Session, org: Organisation, registration_id: uuid.U
     reads, reads_total = _reads(session, org, reg.id, reads_offset)
     return Dossier(
         registration=registrations_service.to_public(reg),
-        care_provider=_names(session, Organisation, {reg.care_provider_id}).get(reg.care_provider_id, ""),
+        care_provider=names_of(session, Organisation, {reg.care_provider_id}).get(reg.care_provider_id, ""),
         region_name=regions.get(reg.region_code) if reg.region_code else None,
         municipality_names=_municipality_names(session, reg),
         eligibility=stuck_service.diagnose(session=session, reg=reg),

@@ -648,7 +648,7 @@ KNOWN_WITHOUT_BODY = {
     "get_dwelling_timeline", "get_registration_timeline", "list_webhooks", "deactivate_webhook", "list_events",
     "list_audit_records", "list_exemptions", "get_eligibility", "list_stuck", "get_target", "get_monitor",
     "get_monitor_chart", "list_people", "read_person", "deactivate_person", "list_keys", "revoke_key",
-    "revoke_session", "get_retention",
+    "revoke_session", "get_retention", "export_registration",
 }
 
 
