@@ -45,7 +45,8 @@ def export_registration(registration_id: uuid.UUID, org: CareProviderOrCoordinat
     """Export everything held about one client on request (AVG article 15).
 
     The registration, its history, exemptions, shortlists and offers with their reasons, rejections, the matcher's
-    stored copies, and who read it when. Its own care provider or a coordinator of its region; making the export is audited.
+    stored copies, and who read it when. Its own care provider or a coordinator of its region; making the export
+    is audited.
     """
     return access.export(session=session, org=org, registration_id=registration_id)
 

@@ -31,6 +31,7 @@ from service.sqltypes import utcnow
 from service.stuck import service as stuck_service
 from service.stuck.schemas import EligibilityPublic
 from service.workflow import timeline
+from service.workflow.schemas import TimelineEntry
 from service.workflow.service import LIVE
 
 READS_PAGE = 25
@@ -142,8 +143,9 @@ def _nominations(session: Session, registration_id: uuid.UUID) -> list[Nominatio
             for c, d in rows]
 
 
-def _steps(session: Session, org: Organisation, registration_id: uuid.UUID) -> list[Step]:
-    entries = timeline.registration_entries(session=session, org=org, registration_id=registration_id)
+def steps_of(session: Session, entries: list[TimelineEntry]) -> list[Step]:
+    """The timeline's entries as the dossier shows them: newest first, with who took each and the dwelling's
+    address."""
     orgs = names_of(session, Organisation, {e.organisation_id for e in entries if e.organisation_id})
     dwelling_ids = {uuid.UUID(str(e.detail["dwelling_id"])) for e in entries if e.detail.get("dwelling_id")}
     dwellings = {d.id: address_of(d) for d in session.exec(
@@ -176,7 +178,8 @@ def _reads(session: Session, org: Organisation, registration_id: uuid.UUID,
     return reads, total
 
 
-def _municipality_names(session: Session, reg: Registration) -> dict[str, str]:
+def municipality_names_of(session: Session, reg: Registration) -> dict[str, str]:
+    """The names of the municipalities a registration names (areas to avoid, ties, preferences)."""
     codes = {municipality_of(c) for c in reg.avoid_areas} | set(reg.preferred_municipalities)
     codes |= {str(t["municipality_code"]) for t in reg.regional_ties}
     if not codes:
@@ -199,13 +202,13 @@ def open_dossier(*, session: Session, org: Organisation, registration_id: uuid.U
         registration=registrations_service.to_public(reg),
         care_provider=names_of(session, Organisation, {reg.care_provider_id}).get(reg.care_provider_id, ""),
         region_name=regions.get(reg.region_code) if reg.region_code else None,
-        municipality_names=_municipality_names(session, reg),
+        municipality_names=municipality_names_of(session, reg),
         eligibility=stuck_service.diagnose(session=session, reg=reg),
         exemptions=_exemption_lines(session, exemptions_service.exemptions_of(session=session,
                                                                               registration_id=reg.id)),
         contingent=contingent,
         nominations=_nominations(session, reg.id),
-        steps=_steps(session, org, reg.id),
+        steps=steps_of(session, timeline.registration_entries(session=session, org=org, registration_id=reg.id)),
         reads=reads,
         reads_total=reads_total,
         move_targets=sorted((code, name) for code, name in regions.items() if code != reg.region_code),
