@@ -5,6 +5,8 @@ Three periods, in days, each a `DOORSTROOM_RETENTION_*` setting that a region ma
   erasure there is (`erasure.scrub`), so what stays is what the monitor and the audit need;
 - a matching run's stored inputs, counted from the run: deleted, and a replay then answers 410 (a run over several
   regions keeps them as long as the longest of its regions' periods);
+- drafts of registrations never submitted follow the setting for personal fields, counted from their last change
+  (a draft is on no region's list): deleted whole;
 - audit records, counted from when they were written: deleted, except the state transitions of dwellings and
   shortlist candidates the monitor counts (ids and states, no personal data). Records about a registration follow
   its region's period, all others the setting.
@@ -27,7 +29,7 @@ from service.privacy import erasure
 from service.privacy.schemas import RetentionPublic, RetentionPut
 from service.regions import scope
 from service.regions.models import Region
-from service.registrations.models import Registration, RegistrationStatus
+from service.registrations.models import Registration, RegistrationDraft, RegistrationStatus
 from service.shortlists.models import MatchingRun
 from service.sqltypes import utcnow
 
@@ -106,6 +108,7 @@ def apply_retention(*, session: Session, at: datetime | None = None) -> dict[str
         "registrations_erased": _erase_ended(session=session, at=at, default=default,
                                              own={c: p.personal_days for c, (r, p) in regions.items()
                                                   if r.retention_personal_days}),
+        "drafts_deleted": _delete_drafts(session=session, at=at, default=default),
         "run_inputs_expired": _expire_run_inputs(session=session, at=at, default=default,
                                                  periods={c: p for c, (_, p) in regions.items()}),
         "audit_records_deleted": _delete_audit(session=session, at=at, default=default,
@@ -141,6 +144,12 @@ def _erase_ended(*, session: Session, at: datetime, default: Periods, own: dict[
         if erased >= ERASE_PER_TICK:
             break
     return erased
+
+
+def _delete_drafts(*, session: Session, at: datetime, default: Periods) -> int:
+    result = session.execute(delete(RegistrationDraft).where(
+        col(RegistrationDraft.updated_at) < at - timedelta(days=default.personal_days)))
+    return int(result.rowcount)  # type: ignore[attr-defined]  # a DML result counts its rows
 
 
 def _expire_run_inputs(*, session: Session, at: datetime, default: Periods, periods: dict[str, Periods]) -> int:

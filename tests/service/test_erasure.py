@@ -55,6 +55,10 @@ def test_erasure_ends_nominations_and_leaves_no_trace_while_the_monitor_stays(en
         before = monitor(session=session, org=office.coordinator.organisation, year=year, region_code="U16")
     assert {marker for _, _, marker in traces(engine_at_head, markers.all)} == set(markers.all)
     assert ("matching_run", "inputs", repr(markers.lat)) in traces(engine_at_head, markers.all)
+    # Audit rows hold codes, ids, states and field names, never the special-category values: only a person's own
+    # reason text (here the waiting-since reason) may say something about the client, and erasure erases it.
+    assert {marker for table, _, marker in traces(engine_at_head, markers.all) if table == "audit_record"} == {
+        markers.wait}
 
     with Session(engine_at_head) as session:
         # Another care provider may not even see it.

@@ -17,6 +17,7 @@ from service.audit.models import AuditRecord
 from service.errors import PROBLEM_JSON
 from service.monitor.service import monitor
 from service.privacy.erasure import erased_ref
+from service.registrations.drafts import save_draft
 from service.registrations.models import Registration, RegistrationStatus
 from service.shortlists.models import MatchingRun
 from service.tick import run_tick
@@ -162,6 +163,20 @@ def test_a_regions_own_periods_apply_to_its_registrations_runs_and_audit_records
         assert left and {(r.action, r.entity_type) for r in left} <= {("transition", "dwelling"),
                                                                       ("transition", "shortlist_candidate")}
         assert len([r for r in left if r.entity_type == "dwelling"]) == monitor_rows
+
+
+def test_a_draft_never_submitted_is_deleted_after_the_period_for_personal_fields(world, monkeypatch):
+    engine, office, _coordinator = world
+    markers = Markers.fresh()
+    with Session(engine, expire_on_commit=False) as session:
+        draft = save_draft(session=session, org=office.care.organisation, draft_id=None,
+                           values={"client_ref": markers.ref, "notes": markers.note}, label=markers.ref,
+                           expected_version=None)
+        session.commit()
+    assert {marker for _, _, marker in traces(engine, markers.all)} == {markers.ref, markers.note}
+    assert _tick(engine, monkeypatch, draft.updated_at + timedelta(days=729))["drafts_deleted"] == 0
+    assert _tick(engine, monkeypatch, draft.updated_at + timedelta(days=731))["drafts_deleted"] == 1
+    assert traces(engine, markers.all) == []
 
 
 @pytest.mark.parametrize(("body", "field"), [
