@@ -125,11 +125,11 @@ def _by_region(in_regions: Callable[[list[str]], ColumnElement[bool]], default_d
 
 
 def _erase_ended(*, session: Session, at: datetime, default: Periods, own: dict[str, int]) -> int:
-    erased = 0
     def in_regions(codes: list[str]) -> ColumnElement[bool]:
         # A registration on no list is in no region (NULL would make NOT IN unknown, and it would never be erased).
         return func.coalesce(col(Registration.region_code), "").in_(codes)
 
+    erased = 0
     for days, which in _by_region(in_regions, default.personal_days, own):
         due = session.exec(select(Registration).where(
             col(Registration.status).in_(ENDED), col(Registration.ended_at) < at - timedelta(days=days),
