@@ -2,8 +2,19 @@
 
 from fastapi import APIRouter
 
-from service.web.coordinator import dossier, monitor, region, review, rounds, stuck, uploads, whatif, worklist
+from service.web.coordinator import (
+    dossier,
+    monitor,
+    region,
+    retention,
+    review,
+    rounds,
+    stuck,
+    uploads,
+    whatif,
+    worklist,
+)
 
 router = APIRouter(include_in_schema=False)
-for screen in (worklist, review, stuck, dossier, monitor, rounds, whatif, region, uploads):
+for screen in (worklist, review, stuck, dossier, monitor, rounds, whatif, region, retention, uploads):
     router.include_router(screen.router)
