@@ -245,7 +245,7 @@ def tick() -> None:
     """Apply deadlines, resume paused registrations and deliver webhooks once (for cron)."""
     from service.events import service as events
     from service.events.urls import WebhookPolicy
-    from service.workflow.tick import run_tick
+    from service.tick import run_tick
 
     settings = _settings()
     migrations.upgrade(settings.database_url)

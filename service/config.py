@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     # encrypts, all decrypt. Empty means the public development key, which `doorstroom serve` refuses outside
     # development. `doorstroom keys generate` makes a key, `doorstroom keys rotate` re-encrypts under the first.
     encryption_keys: str = Field(default="", repr=False)
+    # Retention (docs/privacy.md), in days; a region may set its own (PUT /v1/regions/{code}/retention). The tick
+    # erases a housed or withdrawn registration's personal fields this long after it ended (two years), and deletes
+    # a draft never submitted this long after its last change ...
+    retention_personal_days: int = Field(default=730, ge=1, le=36_500)
+    # ... deletes a matching run's stored inputs this long after the run (one year; a replay then answers 410) ...
+    retention_run_inputs_days: int = Field(default=365, ge=1, le=36_500)
+    # ... and deletes audit records this long after they were written (seven years; the monitor's transitions stay).
+    retention_audit_days: int = Field(default=2555, ge=30, le=36_500)
 
     @field_validator("database_url")
     @classmethod

@@ -76,6 +76,12 @@ class Conflict(ServiceError):
     status, title = 409, "Conflict"
 
 
+class Gone(ServiceError):
+    """What was asked for existed but is deleted on purpose (a run's inputs past their retention)."""
+
+    status, title = 410, "Gone"
+
+
 class PreconditionFailed(ServiceError):
     status, title = 412, "Precondition Failed"
 

@@ -37,6 +37,7 @@ from service.shortlists import service as shortlists_service
 from service.shortlists.routes import router as shortlists_router
 from service.stuck.routes import router as stuck_router
 from service.targets.routes import router as targets_router
+from service.tick import Ticker
 from service.validation import refuse_unstorable_query
 from service.web.routes import install as install_web
 from service.whatif.routes import router as whatif_router
@@ -45,7 +46,6 @@ from service.workflow.dwelling_routes import router as dwellings_router
 from service.workflow.exemption_routes import router as exemptions_router
 from service.workflow.registration_routes import router as registrations_router
 from service.workflow.routes import router as workflow_router
-from service.workflow.tick import Ticker
 
 log = logging.getLogger("doorstroom.pool")
 

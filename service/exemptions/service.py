@@ -17,7 +17,7 @@ from service.audit import service as audit
 from service.concurrency import check_version
 from service.errors import Conflict, FieldError, InvalidFields, NotFound
 from service.exemptions.models import Exemption, ExemptionKind
-from service.exemptions.schemas import ExemptionCreate
+from service.exemptions.schemas import ExemptionCreate, ExemptionPublic
 from service.organisations.models import Organisation
 from service.regions import service as regions_service
 from service.regions.models import Region
@@ -43,6 +43,13 @@ class MatcherExemptions:
 
     exempt_rules: frozenset[str]
     urgent: bool
+
+
+def to_public(exemption: Exemption, used: int | None = None, contingent: int | None = None) -> ExemptionPublic:
+    """An exemption as the API shows it; `used` and `contingent` only on grant."""
+    return ExemptionPublic.model_validate(
+        {**exemption.model_dump(), "active": is_active(exemption, utcnow().date()),
+         "contingent_used": used, "contingent": contingent})
 
 
 def is_active(exemption: Exemption, today: date) -> bool:

@@ -19,6 +19,11 @@ class Region(SQLModel, table=True):
     code: str = Field(sa_column=Column(String(32), primary_key=True))
     name: str = Field(sa_column=Column(String(200), nullable=False))
     policy_version: int = Field(nullable=False)
+    # Days this office keeps what the DOORSTROOM_RETENTION_* settings say otherwise (None: the setting applies):
+    # personal fields after a registration ends, run inputs, audit records about its registrations.
+    retention_personal_days: int | None = None
+    retention_run_inputs_days: int | None = None
+    retention_audit_days: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 

@@ -90,6 +90,8 @@ class Registration(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When it was housed or withdrawn: the retention of its personal fields counts from here (service.privacy).
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     withdrawal_reason: str | None = Field(default=None, sa_column=Column(String(500)))
     # A paused registration is not matched; it resumes by itself on `paused_until`.
     paused_until: date | None = None

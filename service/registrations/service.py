@@ -337,7 +337,7 @@ def withdraw_registration(
     # The reason is the care provider's free text: kept on the record, never copied into the audit log.
     move(session=session, record=reg, to=RegistrationStatus.withdrawn.value, machine=REGISTRATION_STATES, org=org,
          action="withdraw")
-    reg.withdrawn_at = reg.updated_at
+    reg.withdrawn_at = reg.ended_at = reg.updated_at
     reg.withdrawal_reason = reason
     return reg
 

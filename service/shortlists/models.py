@@ -93,7 +93,8 @@ class MatchingRun(SQLModel, table=True):
     regions: list[str] = Field(default_factory=list, sa_column=Column(JSONVariant, nullable=False))
     # zlib-compressed JSON of the inputs: the dwellings, the context's digest and the registrations' change number
     # (service.shortlists.pool). Runs stored before change numbers existed hold every registration here instead.
-    inputs: bytes = Field(sa_column=Column(EncryptedBytes, nullable=False))
+    # None once they expired (service.privacy.retention): such a run can no longer be replayed.
+    inputs: bytes | None = Field(default=None, sa_column=Column(EncryptedBytes))
     # The registration change number the run saw: replay rebuilds the registrations from their versions up to it.
     as_of_seq: int | None = Field(default=None, sa_column=Column(BigInteger))
 

@@ -55,7 +55,10 @@ def get_matching_run(run_id: uuid.UUID, org: Coordinator, session: SessionDep) -
 
 
 @router.post("/v1/matching-rounds/{run_id}/replay", response_model=ReplayPublic,
-             responses=problem_responses(401, 403, 404, 422))
+             responses=problem_responses(401, 403, 404, 410, 422))
 def replay_matching_run(run_id: uuid.UUID, org: Coordinator, session: SessionDep) -> ReplayPublic:
-    """Solve a run's stored inputs again and say whether the shortlists are the same (coordinator)."""
+    """Solve a run's stored inputs again and say whether the shortlists are the same (coordinator).
+
+    410 when its inputs have expired (DOORSTROOM_RETENTION_RUN_INPUTS_DAYS, or the region's own period).
+    """
     return reads.replay(session=session, org=org, run_id=run_id)

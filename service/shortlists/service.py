@@ -22,7 +22,7 @@ import matching
 from service.audit import service as audit
 from service.db import READ_ONLY
 from service.dwellings.models import DWELLING_STATES, EDITABLE_STATUSES, Dwelling, DwellingStatus
-from service.errors import NotFound
+from service.errors import Gone, NotFound
 from service.housing_figures import housing_figures
 from service.organisations.models import Organisation
 from service.registrations.models import REGISTRATION_STATES, Registration, RegistrationStatus
@@ -426,7 +426,11 @@ def get_run(*, session: Session, run_id: uuid.UUID) -> MatchingRun:
 
 
 def replay_run(*, session: Session, run: MatchingRun) -> matching.MatchResult | None:
-    """Solve a run's stored inputs again (the same seed and limits give the same shortlists)."""
+    """Solve a run's stored inputs again (the same seed and limits give the same shortlists); 410 when they
+    expired (service.privacy.retention) or a matcher document they point to was erased."""
+    if run.inputs is None:
+        raise Gone(f"the inputs of matching run {run.id} have expired (their retention period has passed), so it "
+                   "can no longer be replayed")
     doc = json.loads(zlib.decompress(run.inputs))
     if doc.get("format") != INPUTS_FORMAT:
         return _replay_copied(doc, RunKind(run.kind))
@@ -434,10 +438,14 @@ def replay_run(*, session: Session, run: MatchingRun) -> matching.MatchResult | 
         return None
     blob = versions.load_blob(session, doc["context_digest"])
     if blob is None:
-        raise NotFound(f"the inputs of matching run {run.id} are no longer stored")
+        raise Gone(f"the inputs of matching run {run.id} are no longer stored")
     context = Context.from_json(json.loads(zlib.decompress(blob)))
-    view = RegistrationPool.as_of(session, pool_key(context), doc["as_of_seq"], [tuple(o) for o in doc["overlay"]],
-                                  housing_figures(), DEFAULT_POLICY)
+    try:
+        view = RegistrationPool.as_of(session, pool_key(context), doc["as_of_seq"],
+                                      [tuple(o) for o in doc["overlay"]], housing_figures(), DEFAULT_POLICY)
+    except LookupError:
+        raise Gone(f"the inputs of matching run {run.id} are no longer whole: a registration it saw was "
+                   "erased") from None
     problem = _problem(view.prepared.registrations, [DwellingRow.from_json(d) for d in doc["dwellings"]], context,
                        doc["rejected_pairs"], view.prepared.row_of)
     available = _withhold(view, set(doc["withheld"]))

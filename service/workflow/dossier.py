@@ -31,6 +31,7 @@ from service.sqltypes import utcnow
 from service.stuck import service as stuck_service
 from service.stuck.schemas import EligibilityPublic
 from service.workflow import timeline
+from service.workflow.schemas import TimelineEntry
 from service.workflow.service import LIVE
 
 READS_PAGE = 25
@@ -108,11 +109,13 @@ class Dossier:
     move_targets: list[tuple[str, str]]
 
 
-def _address(dwelling: Dwelling) -> str:
+def address_of(dwelling: Dwelling) -> str:
+    """A dwelling's address on one line."""
     return f"{dwelling.street} {dwelling.house_number}{dwelling.house_number_suffix or ''}, {dwelling.city}"
 
 
-def _names(session: Session, model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+def names_of(session: Session, model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of organisations, people or keys by id."""
     found = {i for i in ids if i is not None}
     if not found:
         return {}
@@ -120,7 +123,7 @@ def _names(session: Session, model: Any, ids: set[uuid.UUID]) -> dict[uuid.UUID,
 
 
 def _exemption_lines(session: Session, exemptions: list[Exemption]) -> list[ExemptionLine]:
-    orgs = _names(session, Organisation, {e.granted_by for e in exemptions} |
+    orgs = names_of(session, Organisation, {e.granted_by for e in exemptions} |
                   {e.revoked_by for e in exemptions if e.revoked_by})
     today = utcnow().date()
     return [ExemptionLine(id=e.id, kind=e.kind, rules_lifted=tuple(e.rules_lifted), reason=e.reason,
@@ -136,15 +139,16 @@ def _nominations(session: Session, registration_id: uuid.UUID) -> list[Nominatio
                         .join(Dwelling, col(Dwelling.id) == col(Shortlist.dwelling_id))
                         .where(ShortlistCandidate.registration_id == registration_id,
                                col(ShortlistCandidate.status).in_(LIVE))).all()
-    return [Nomination(dwelling_id=d.id, address=_address(d), candidate_status=c.status, rank=c.rank)
+    return [Nomination(dwelling_id=d.id, address=address_of(d), candidate_status=c.status, rank=c.rank)
             for c, d in rows]
 
 
-def _steps(session: Session, org: Organisation, registration_id: uuid.UUID) -> list[Step]:
-    entries = timeline.registration_entries(session=session, org=org, registration_id=registration_id)
-    orgs = _names(session, Organisation, {e.organisation_id for e in entries if e.organisation_id})
+def steps_of(session: Session, entries: list[TimelineEntry]) -> list[Step]:
+    """The timeline's entries as the dossier shows them: newest first, with who took each and the dwelling's
+    address."""
+    orgs = names_of(session, Organisation, {e.organisation_id for e in entries if e.organisation_id})
     dwelling_ids = {uuid.UUID(str(e.detail["dwelling_id"])) for e in entries if e.detail.get("dwelling_id")}
-    dwellings = {d.id: _address(d) for d in session.exec(
+    dwellings = {d.id: address_of(d) for d in session.exec(
         select(Dwelling).where(col(Dwelling.id).in_(dwelling_ids))).all()} if dwelling_ids else {}
     steps = []
     for e in entries:
@@ -161,10 +165,10 @@ def _reads(session: Session, org: Organisation, registration_id: uuid.UUID,
            offset: int) -> tuple[list[Read], int]:
     records, total = audit.list_records(session=session, entity_id=registration_id, organisation_id=None,
                                         action=None, actions=timeline.READ_ACTIONS, limit=READS_PAGE, offset=offset)
-    orgs = _names(session, Organisation, {r.organisation_id for r in records if r.organisation_id})
+    orgs = names_of(session, Organisation, {r.organisation_id for r in records if r.organisation_id})
     own = [r for r in records if r.organisation_id == org.id]
-    people = _names(session, Person, {r.person_id for r in own if r.person_id})
-    keys = _names(session, ApiKey, {r.api_key_id for r in own if r.api_key_id})
+    people = names_of(session, Person, {r.person_id for r in own if r.person_id})
+    keys = names_of(session, ApiKey, {r.api_key_id for r in own if r.api_key_id})
     reads = [Read(at=r.at, organisation=orgs.get(r.organisation_id) if r.organisation_id else None,
                   person=people.get(r.person_id) if r.person_id else None,
                   api_key=keys.get(r.api_key_id) if r.api_key_id else None,
@@ -174,7 +178,8 @@ def _reads(session: Session, org: Organisation, registration_id: uuid.UUID,
     return reads, total
 
 
-def _municipality_names(session: Session, reg: Registration) -> dict[str, str]:
+def municipality_names_of(session: Session, reg: Registration) -> dict[str, str]:
+    """The names of the municipalities a registration names (areas to avoid, ties, preferences)."""
     codes = {municipality_of(c) for c in reg.avoid_areas} | set(reg.preferred_municipalities)
     codes |= {str(t["municipality_code"]) for t in reg.regional_ties}
     if not codes:
@@ -195,15 +200,15 @@ def open_dossier(*, session: Session, org: Organisation, registration_id: uuid.U
     reads, reads_total = _reads(session, org, reg.id, reads_offset)
     return Dossier(
         registration=registrations_service.to_public(reg),
-        care_provider=_names(session, Organisation, {reg.care_provider_id}).get(reg.care_provider_id, ""),
+        care_provider=names_of(session, Organisation, {reg.care_provider_id}).get(reg.care_provider_id, ""),
         region_name=regions.get(reg.region_code) if reg.region_code else None,
-        municipality_names=_municipality_names(session, reg),
+        municipality_names=municipality_names_of(session, reg),
         eligibility=stuck_service.diagnose(session=session, reg=reg),
         exemptions=_exemption_lines(session, exemptions_service.exemptions_of(session=session,
                                                                               registration_id=reg.id)),
         contingent=contingent,
         nominations=_nominations(session, reg.id),
-        steps=_steps(session, org, reg.id),
+        steps=steps_of(session, timeline.registration_entries(session=session, org=org, registration_id=reg.id)),
         reads=reads,
         reads_total=reads_total,
         move_targets=sorted((code, name) for code, name in regions.items() if code != reg.region_code),

@@ -11,18 +11,10 @@ from service.auth import CareProviderOrCoordinator, Coordinator
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.exemptions import service
-from service.exemptions.models import Exemption
 from service.exemptions.schemas import ExemptionCreate, ExemptionPublic, ExemptionRevoke
-from service.sqltypes import utcnow
 from service.workflow import changes
 
 router = APIRouter(prefix="/v1/registrations/{registration_id}/exemptions", tags=["exemptions"])
-
-
-def _public(exemption: Exemption, used: int | None = None, contingent: int | None = None) -> ExemptionPublic:
-    return ExemptionPublic.model_validate(
-        {**exemption.model_dump(), "active": service.is_active(exemption, utcnow().date()),
-         "contingent_used": used, "contingent": contingent})
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ExemptionPublic,
@@ -31,14 +23,15 @@ def grant_exemption(registration_id: uuid.UUID, data: ExemptionCreate, org: Coor
                     session: SessionDep) -> ExemptionPublic:
     """Grant an exemption, counted against the region's yearly contingent (coordinator)."""
     granted = service.grant(session=session, org=org, registration_id=registration_id, data=data)
-    return _public(granted.exemption, granted.used, granted.contingent)
+    return service.to_public(granted.exemption, granted.used, granted.contingent)
 
 
 @router.get("", response_model=list[ExemptionPublic], responses=problem_responses(401, 403, 404, 422))
 def list_exemptions(registration_id: uuid.UUID, org: CareProviderOrCoordinator,
                     session: SessionDep) -> list[ExemptionPublic]:
     """List a registration's exemptions, newest first (its care provider or a coordinator)."""
-    return [_public(e) for e in service.list_exemptions(session=session, org=org, registration_id=registration_id)]
+    exemptions = service.list_exemptions(session=session, org=org, registration_id=registration_id)
+    return [service.to_public(e) for e in exemptions]
 
 
 @router.post("/{exemption_id}/revoke", response_model=ExemptionPublic,
@@ -48,4 +41,4 @@ def revoke_exemption(registration_id: uuid.UUID, exemption_id: uuid.UUID, data: 
     """Revoke an exemption with a reason; nominations that relied on it end (coordinator)."""
     exemption = changes.revoke_exemption(session=session, org=org, registration_id=registration_id,
                                          exemption_id=exemption_id, reason=data.reason)
-    return _public(exemption)
+    return service.to_public(exemption)

@@ -71,6 +71,8 @@ def move_registration(session: Session, registration_id: uuid.UUID, to: Registra
     if reg.status != to.value:
         move(session=session, record=reg, to=to.value, machine=REGISTRATION_STATES,
              org=org, reason=reason)
+        if to in (RegistrationStatus.housed, RegistrationStatus.withdrawn):
+            reg.ended_at = reg.updated_at  # the retention of its personal fields counts from here
     return reg
 
 

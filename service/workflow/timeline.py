@@ -18,7 +18,9 @@ CORPORATION_CANDIDATE_STEPS = {CandidateStatus.published, CandidateStatus.select
                                CandidateStatus.expired, CandidateStatus.released, CandidateStatus.cancelled}
 
 
-READ_ACTIONS = ("read", "read_timeline")
+# Disclosures of a registration, not steps in its life: reads of it, of its timeline, and exports of everything
+# held about the client (service.privacy.access).
+READ_ACTIONS = ("read", "read_timeline", "access_export")
 
 
 def _entries(session: Session, entity_ids: list[uuid.UUID]) -> list[AuditRecord]:

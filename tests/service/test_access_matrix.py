@@ -528,6 +528,7 @@ def _bodies(t: Office) -> dict[str, Callable[[], Body]]:
         "set_waiting_since": lambda: Body({"waiting_since": "2024-03-01T00:00:00Z", "reason": "imported list"}),
         "move_region": lambda: Body({"region": OTHER if t.code == TARGET else TARGET, "reason": "moved away"}),
         "put_region": lambda: Body(REGIONS[t.code]),
+        "put_retention": lambda: Body({"personal_days": 400, "run_inputs_days": None, "audit_days": 3000}),
         "upload_vulnerability": lambda: Body(content=f"code,score\n{NEIGHBOURHOOD[t.code]},55\n", media_type=csv),
         # A source another office imported is refused with 409, as the README says (it names no record's owner).
         "import_places": lambda: Body(_places(51.82, 4.70), stranger=frozenset({409})),
@@ -647,7 +648,7 @@ KNOWN_WITHOUT_BODY = {
     "get_dwelling_timeline", "get_registration_timeline", "list_webhooks", "deactivate_webhook", "list_events",
     "list_audit_records", "list_exemptions", "get_eligibility", "list_stuck", "get_target", "get_monitor",
     "get_monitor_chart", "list_people", "read_person", "deactivate_person", "list_keys", "revoke_key",
-    "revoke_session",
+    "revoke_session", "get_retention", "export_registration",
 }
 
 

@@ -37,8 +37,8 @@ from service.db import make_engine
 from service.organisations.models import OrganisationKind
 from service.organisations.service import create_organisation
 from service.shortlists.models import MatchingRound
+from service.tick import TICK_LOCK_KEY, run_tick
 from service.workflow import deadlines
-from service.workflow.tick import TICK_LOCK_KEY, run_tick
 from tests.service.workflow.conftest import Committing
 from tests.service.workflow.flow import World
 from tests.world import link_home

@@ -120,7 +120,7 @@ def _start_of(value: str) -> datetime | str:
         return value
 
 
-def _reason(page: Page, reason: str) -> str:
+def reason_text(page: Page, reason: str) -> str:
     """A step's reason in the page's language: the service's own words translated, a person's as typed."""
     if reason in SYSTEM_REASONS:
         return page._(SYSTEM_REASONS[reason])
@@ -147,12 +147,17 @@ def _render(page: Page, registration_id: uuid.UUID, *, status_code: int = 200, e
         "coordinator/dossier.html", status_code=status_code, dossier=dossier, errors=errors or [], form=form,
         done=DONE.get(done or ""), done_code=done, reads_paging=paging,
         reads_has_next=paging.number * READS_PAGE < dossier.reads_total, today=today, rules=matching.RULE_CODES,
-        status_labels=STATUS_LABELS, status_tones=STATUS_TONES,
-        setting_labels=SETTING_LABELS, support_labels=SUPPORT_LABELS, debt_labels=DEBT_LABELS,
-        place_labels=PLACE_LABELS, low_stimulus_labels=LOW_STIMULUS_LABELS, contract_labels=CONTRACT_LABELS,
-        kind_labels=KIND_LABELS, kind_options=[(kind, page._(label)) for kind, label in KIND_LABELS.items()],
-        candidate_steps=CANDIDATE_STEPS, moment=datetime.fromisoformat,
-        reason_of=lambda reason: _reason(page, str(reason)))
+        kind_options=[(kind, page._(label)) for kind, label in KIND_LABELS.items()], **words(page))
+
+
+def words(page: Page) -> dict[str, Any]:
+    """What the dossier's registration and timeline templates need to word their codes (the access page uses them
+    too)."""
+    return {"status_labels": STATUS_LABELS, "status_tones": STATUS_TONES, "setting_labels": SETTING_LABELS,
+            "support_labels": SUPPORT_LABELS, "debt_labels": DEBT_LABELS, "place_labels": PLACE_LABELS,
+            "low_stimulus_labels": LOW_STIMULUS_LABELS, "contract_labels": CONTRACT_LABELS,
+            "kind_labels": KIND_LABELS, "candidate_steps": CANDIDATE_STEPS, "moment": datetime.fromisoformat,
+            "reason_of": lambda reason: reason_text(page, str(reason))}
 
 
 def _done(registration_id: uuid.UUID, what: str, anchor: str) -> str:

@@ -7,6 +7,7 @@ from service.web.coordinator import (
     imports,
     monitor,
     region,
+    retention,
     review,
     rounds,
     stuck,
@@ -16,5 +17,5 @@ from service.web.coordinator import (
 )
 
 router = APIRouter(include_in_schema=False)
-for screen in (worklist, review, stuck, dossier, monitor, rounds, whatif, region, uploads, imports):
+for screen in (worklist, review, stuck, dossier, monitor, rounds, whatif, region, retention, uploads, imports):
     router.include_router(screen.router)

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from service.web.shared import keys, notifications, people
+from service.web.shared import access, keys, notifications, people
 
 router = APIRouter(include_in_schema=False)
-for screen in (notifications, people, keys):
+for screen in (notifications, people, keys, access):
     router.include_router(screen.router)

@@ -18,6 +18,9 @@ from tests.service.workflow.flow import TODAY, World
 
 ZERO = {"offers_expired": 0, "offers_surfaced": 0, "shortlists_rematched": 0, "shortlists_surfaced": 0,
         "registrations_resumed": 0}
+# What a tick with nothing past its retention period reports beside the deadlines (service.privacy.retention).
+NOTHING_RETAINED = {"registrations_erased": 0, "drafts_deleted": 0, "run_inputs_expired": 0,
+                    "audit_records_deleted": 0}
 
 U16_MUNICIPALITIES = ("GM0344", "GM0356")  # as tests/service/workflow/flow.py sets up U16
 
@@ -156,7 +159,8 @@ def _run(*args: str) -> str:
 
 def test_doorstroom_tick_applies_deadlines_and_prints_its_counts(cli_env, monkeypatch):
     _run("db", "upgrade")
-    assert json.loads(_run("tick")) == {**ZERO, "rounds_failed": 0, "deliveries_tried": 0, "skipped": 0}
+    assert json.loads(_run("tick")) == {**ZERO, **NOTHING_RETAINED, "rounds_failed": 0, "deliveries_tried": 0,
+                                        "skipped": 0}
 
     app = create_app(Settings(database_url=cli_env))
 
@@ -173,11 +177,12 @@ def test_doorstroom_tick_applies_deadlines_and_prints_its_counts(cli_env, monkey
     paused = w.register()
     w.ok(w.pause(paused, days=3))
     w.ok(w.select(dwelling_id, first))
-    assert json.loads(_run("tick")) == {**ZERO, "rounds_failed": 0, "deliveries_tried": 0, "skipped": 0}
+    assert json.loads(_run("tick")) == {**ZERO, **NOTHING_RETAINED, "rounds_failed": 0, "deliveries_tried": 0,
+                                        "skipped": 0}
 
     later = datetime.combine(TODAY + timedelta(days=8), datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
     monkeypatch.setattr(clock, "now", lambda: later)
-    assert json.loads(_run("tick")) == {**ZERO, "offers_expired": 1, "registrations_resumed": 1,
+    assert json.loads(_run("tick")) == {**ZERO, **NOTHING_RETAINED, "offers_expired": 1, "registrations_resumed": 1,
                                         "rounds_failed": 0, "deliveries_tried": 0, "skipped": 0}
     assert w.registration_status(first) == "active" and w.registration_status(paused) == "active"
     assert w.dwelling_status(dwelling_id) == "published"

@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 from service import clock
 from service.events.models import Delivery, Event
 from service.events.service import DISABLE_AFTER_GIVEN_UP, MAX_ATTEMPTS, deliver_due
+from service.tick import run_tick
 from service.workflow import notify
-from service.workflow.tick import run_tick
 from tests.service.helpers import audit_trail, field_errors, forbidden, not_found
 from tests.service.workflow.conftest import Committing
 from tests.service.workflow.flow import World, keys_in, single

@@ -1,4 +1,5 @@
-"""The periodic task: apply deadlines, resume paused registrations, deliver webhooks.
+"""The periodic task: apply deadlines, resume paused registrations, fail dead rounds, apply retention, deliver
+webhooks.
 
 It runs inside the service on a background thread (DOORSTROOM_TICK_SECONDS) and as `doorstroom tick` for cron.
 Every worker process and every replica runs its own ticker, so on PostgreSQL one tick at a time holds an advisory
@@ -17,6 +18,7 @@ from sqlmodel import Session
 
 from service.events import service as events
 from service.events.urls import WebhookPolicy
+from service.privacy import retention
 from service.shortlists import rounds
 from service.workflow import deadlines
 
@@ -29,7 +31,9 @@ TICK_LOCK_KEY = 0x646F6F727469636B
 
 # What a skipped tick reports, so that callers always see the same keys (the test of the skip checks they match).
 _NOTHING_DONE = {"offers_expired": 0, "offers_surfaced": 0, "shortlists_rematched": 0, "shortlists_surfaced": 0,
-                 "registrations_resumed": 0, "rounds_failed": 0, "deliveries_tried": 0}
+                 "registrations_resumed": 0, "rounds_failed": 0, "registrations_erased": 0, "drafts_deleted": 0,
+                 "run_inputs_expired": 0,
+                 "audit_records_deleted": 0, "deliveries_tried": 0}
 
 
 @contextmanager
@@ -73,6 +77,9 @@ def run_tick(*, engine: Engine, client: httpx.Client, at: datetime | None = None
             counts = deadlines.apply_expiry(session=session, at=at)
             # Matching rounds whose worker died (its lease ran out) are failed, not left running forever.
             counts["rounds_failed"] = rounds.fail_stale(session=session, at=at)
+            session.commit()
+            # What is past its retention period is erased or deleted (service.privacy.retention).
+            counts.update(retention.apply_retention(session=session, at=at))
             session.commit()
         counts["deliveries_tried"] = events.deliver_due(engine=engine, client=client, policy=policy)
     return {**counts, "skipped": 0}
