@@ -267,9 +267,10 @@ def _holders_priced_up(pot: Potentials, arcs: Arcs, chosen: BoolArray, quota: In
 
 def _rebalance(quota: IntArray, mu: IntArray, dw: DwellingTables, nb_cap: IntArray, cap: IntArray,
                share: float) -> IntArray:
-    # In each capped neighbourhood one unit of quota moves from the holder whose quota is worth least (its dual)
-    # to the dwelling that would gain most from one, when that gains more; an unused unit goes to the latter.
-    # Only the `share` of the moves with the largest gains is made.
+    # In each capped neighbourhood the dwellings that would gain most from one more unit of quota (their dual)
+    # take one each: first the units left unused, then one from each holder whose quota is worth least, paired
+    # best taker with worst holder while the taker gains more. Only the `share` of the moves with the largest
+    # gains is made.
     new = quota.copy()
     moves: list[tuple[int, int, int]] = []
     order = np.lexsort((np.arange(dw.n), dw.nb_index))
@@ -280,19 +281,19 @@ def _rebalance(quota: IntArray, mu: IntArray, dw: DwellingTables, nb_cap: IntArr
         if nb_cap[nb] < 0:
             continue
         members = order[a:b]
-        room = members[new[members] < cap[members]]
+        room = members[(new[members] < cap[members]) & (mu[members] > 0)]
         if len(room) == 0:
             continue
-        taker = int(room[np.argmax(mu[room])])
-        if int(new[members].sum()) < nb_cap[nb]:
-            if mu[taker] > 0:
-                moves.append((int(mu[taker]), -1, taker))
-            continue
-        holders = members[(new[members] > 0) & (members != taker)]
-        if len(holders) == 0:
-            continue
-        giver = int(holders[np.argmin(mu[holders])])
-        if mu[taker] > mu[giver]:
+        takers = room[np.lexsort((room, -mu[room]))].tolist()
+        unused = int(nb_cap[nb]) - int(new[members].sum())
+        for taker in takers[:max(0, unused)]:
+            moves.append((int(mu[taker]), -1, taker))
+        takers = takers[max(0, unused):]
+        holders = members[new[members] > 0]
+        givers = holders[np.lexsort((holders, mu[holders]))].tolist()
+        for taker, giver in zip(takers, givers, strict=False):
+            if taker == giver or mu[taker] <= mu[giver]:
+                break
             moves.append((int(mu[taker] - mu[giver]), giver, taker))
     moves.sort(key=lambda m: (-m[0], m[2]))
     for _gain, giver, taker in moves[:max(1, int(len(moves) * share))] if moves else ():
@@ -357,3 +358,4 @@ def _cpsat_components(dw: DwellingTables, rg: RegistrationTables, params: SolveP
             status = result.status
     n_comp = len(np.unique(label[n + np.unique(arcs.d)])) if len(arcs) else 0
     return chosen, f"{status}:wall" if wall else status, bound, n_comp
+
