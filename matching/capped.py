@@ -27,9 +27,12 @@ problem is no longer a flow. Two facts make it one again, for a bound and for a 
 * On a small instance (every eligible pair within `max_cpsat_arcs`), CP-SAT over every pair, hinted with the
   best solution, closes what is left. A polish with the tie-break under the final quotas ends every run.
 
-Everything but the time limit is deterministic: the same inputs and the same number of dual steps (reported in
-the result's `solver`) give the same shortlists; pass that number as `max_lagrange_steps` to replay a run that
-its time limit stopped.
+Everything but the time limit is deterministic, and what the time limit decides is counted: the dual steps
+taken, and CP-SAT's budget in its deterministic time (the seconds left when it starts, spent over the components
+by their share of the arcs and what the earlier ones used). The result's `replay` carries both, with the
+uncapped start's pricing rounds: the same inputs solved with those settings (and time to spare) give the same
+shortlists, also when the time limit stopped the run. Only CP-SAT's wall-clock safety net (the deadline) could
+stop it short of its deterministic budget; the result's `solver` then says `cp_sat:...:wall`.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ class Capped:
     components: int
     cpsat_status: str
     lagrange_steps: int
+    cpsat_deterministic_time: float | None
 
 
 def neighbourhood_caps(dw: DwellingTables) -> IntArray:
@@ -185,13 +189,16 @@ def solve_capped(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering,
         step_seconds = perf_counter() - t0
     arcs = Arcs.union(arcs, best, rg.n)
     chosen = _member(arcs, best, rg.n)
-    cp_status, n_comp = "NOT_RUN", 0
+    cp_status, n_comp, cp_time = "NOT_RUN", 0, None
     if not _closed(upper, best_value, big_m, best, params) and len(sweep.pairs) <= params.max_cpsat_arcs:
         # A small instance: CP-SAT over every eligible pair, hinted with the best assignment, closes the gap.
         every = Arcs.union(sweep.pairs.arcs(np.ones(len(sweep.pairs), np.bool_)), best, rg.n)
         hint = _member(every, best, rg.n)
+        cp_time = params.max_cpsat_deterministic_time
+        if cp_time is None:
+            cp_time = round(max(0.0, reserve - perf_counter()), 3)
         found, cp_status, bound, n_comp = _cpsat_components(dw, rg, params, every, cap, high, nb_cap, hint,
-                                                            big_m, reserve)
+                                                            big_m, cp_time, deadline)
         upper = min(upper, max(bound, _combined(every, found, big_m)))
         if _combined(every, found, big_m) >= best_value:
             arcs, chosen = every, found
@@ -207,7 +214,8 @@ def solve_capped(dw: DwellingTables, rg: RegistrationTables, ordering: Ordering,
     total_slots = int(cap.sum())
     fill_bound = min(total_slots, (upper + total_slots * max_abs_score(dw, rg, sweep)) // big_m)
     status = "OPTIMAL" if upper <= value else "FEASIBLE"
-    return Capped(arcs, chosen, status, upper - big_m * filled, max(fill_bound, filled), n_comp, cp_status, steps)
+    return Capped(arcs, chosen, status, upper - big_m * filled, max(fill_bound, filled), n_comp, cp_status, steps,
+                  cp_time)
 
 
 def _bound(dw: DwellingTables, sweep: Sweep, params: SolveParams, arcs: Arcs, chosen: BoolArray, net: Network,
@@ -259,9 +267,10 @@ def _holders_priced_up(pot: Potentials, arcs: Arcs, chosen: BoolArray, quota: In
 
 def _rebalance(quota: IntArray, mu: IntArray, dw: DwellingTables, nb_cap: IntArray, cap: IntArray,
                share: float) -> IntArray:
-    # In each capped neighbourhood one unit of quota moves from the holder whose quota is worth least (its dual)
-    # to the dwelling that would gain most from one, when that gains more; an unused unit goes to the latter.
-    # Only the `share` of the moves with the largest gains is made.
+    # In each capped neighbourhood the dwellings that would gain most from one more unit of quota (their dual)
+    # take one each: first the units left unused, then one from each holder whose quota is worth least, paired
+    # best taker with worst holder while the taker gains more. Only the `share` of the moves with the largest
+    # gains is made.
     new = quota.copy()
     moves: list[tuple[int, int, int]] = []
     order = np.lexsort((np.arange(dw.n), dw.nb_index))
@@ -272,19 +281,19 @@ def _rebalance(quota: IntArray, mu: IntArray, dw: DwellingTables, nb_cap: IntArr
         if nb_cap[nb] < 0:
             continue
         members = order[a:b]
-        room = members[new[members] < cap[members]]
+        room = members[(new[members] < cap[members]) & (mu[members] > 0)]
         if len(room) == 0:
             continue
-        taker = int(room[np.argmax(mu[room])])
-        if int(new[members].sum()) < nb_cap[nb]:
-            if mu[taker] > 0:
-                moves.append((int(mu[taker]), -1, taker))
-            continue
-        holders = members[(new[members] > 0) & (members != taker)]
-        if len(holders) == 0:
-            continue
-        giver = int(holders[np.argmin(mu[holders])])
-        if mu[taker] > mu[giver]:
+        takers = room[np.lexsort((room, -mu[room]))].tolist()
+        unused = int(nb_cap[nb]) - int(new[members].sum())
+        for taker in takers[:max(0, unused)]:
+            moves.append((int(mu[taker]), -1, taker))
+        takers = takers[max(0, unused):]
+        holders = members[new[members] > 0]
+        givers = holders[np.lexsort((holders, mu[holders]))].tolist()
+        for taker, giver in zip(takers, givers, strict=False):
+            if taker == giver or mu[taker] <= mu[giver]:
+                break
             moves.append((int(mu[taker] - mu[giver]), giver, taker))
     moves.sort(key=lambda m: (-m[0], m[2]))
     for _gain, giver, taker in moves[:max(1, int(len(moves) * share))] if moves else ():
@@ -308,7 +317,7 @@ def _member(arcs: Arcs, subset: Arcs, n_regs: int) -> BoolArray:
 
 def _cpsat_components(dw: DwellingTables, rg: RegistrationTables, params: SolveParams, arcs: Arcs,
                       cap: IntArray, high: BoolArray, nb_cap: IntArray, hint: BoolArray, big_m: int,
-                      deadline: float) -> tuple[BoolArray, str, int, int]:
+                      budget_total: float, deadline: float) -> tuple[BoolArray, str, int, int]:
     # Components over pairs, plus links between dwellings of one capped neighbourhood (shared cap).
     n = rg.n
     tails = [arcs.r]
@@ -326,13 +335,19 @@ def _cpsat_components(dw: DwellingTables, rg: RegistrationTables, params: SolveP
     status = "OPTIMAL"
     groups = [np.flatnonzero(arc_label == lab) for lab in cp_labels.tolist()]
     remaining = sum(len(g) for g in groups)
+    left = budget_total
+    wall = False
     for sel in groups:
         sub = arcs.subset(sel)
-        budget = max(0.05, (deadline - perf_counter()) * len(sel) / max(remaining, 1))
+        # Deterministic: the budget depends on the recorded total and the deterministic time used so far.
+        budget = max(0.05, left * len(sel) / max(remaining, 1))
         remaining -= len(sel)
         score = abs(int(sub.s[hint[sel]].sum()))
-        result = cpsat_assign(sub, cap, high, dw.nb_index, nb_cap, hint[sel], big_m, budget,
+        seconds = max(0.05, deadline - perf_counter())
+        result = cpsat_assign(sub, cap, high, dw.nb_index, nb_cap, hint[sel], big_m, seconds, budget,
                               params.random_seed, params.num_workers, params.relative_gap_limit * max(1, score))
+        left = max(0.0, left - result.deterministic_time)
+        wall = wall or (result.status not in ("OPTIMAL", "INFEASIBLE") and result.deterministic_time < budget)
         hint_value = _combined(sub, hint[sel], big_m)
         found = hint_value
         if result.objective >= hint_value:
@@ -342,4 +357,5 @@ def _cpsat_components(dw: DwellingTables, rg: RegistrationTables, params: SolveP
         if result.status != "OPTIMAL":
             status = result.status
     n_comp = len(np.unique(label[n + np.unique(arcs.d)])) if len(arcs) else 0
-    return chosen, status, bound, n_comp
+    return chosen, f"{status}:wall" if wall else status, bound, n_comp
+

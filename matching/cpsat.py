@@ -23,6 +23,7 @@ class CpResult:
     status: str
     objective: int
     bound: int
+    deterministic_time: float
 
 
 def cpsat_assign(
@@ -34,11 +35,16 @@ def cpsat_assign(
     hint: BoolArray,
     big_m: int,
     max_time_in_seconds: float,
+    max_deterministic_time: float,
     random_seed: int,
     num_workers: int,
     absolute_gap_limit: float,
 ) -> CpResult:
-    """Solve one component with the neighbourhood cap: maximise big_m * filled + score."""
+    """Solve one component with the neighbourhood cap: maximise big_m * filled + score.
+
+    The deterministic time limit is what makes a run reproducible (one worker, a fixed seed); the wall-clock limit
+    is only a safety net.
+    """
     model = cp_model.CpModel()
     # Variables: one Boolean per candidate pair.
     x = [model.new_bool_var(f"x{i}") for i in range(len(arcs))]
@@ -77,6 +83,7 @@ def cpsat_assign(
         model.add_hint(x[int(i)], False)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(max_time_in_seconds)
+    solver.parameters.max_deterministic_time = float(max_deterministic_time)
     solver.parameters.random_seed = int(random_seed)
     solver.parameters.num_workers = int(num_workers)
     # Absolute, in score points: a relative limit on big_m * filled + score would be meaningless.
@@ -85,6 +92,8 @@ def cpsat_assign(
     name = solver.status_name(status)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = np.array(solver.boolean_values(x), dtype=np.bool_)
-        return CpResult(chosen, name, int(round(solver.objective_value)), int(round(solver.best_objective_bound)))
+        return CpResult(chosen, name, int(round(solver.objective_value)), int(round(solver.best_objective_bound)),
+                        solver.deterministic_time)
     hint_value = int((big_m + arcs.s[hint]).sum())
-    return CpResult(hint.copy(), name, hint_value, int(round(solver.best_objective_bound)))
+    return CpResult(hint.copy(), name, hint_value, int(round(solver.best_objective_bound)),
+                    solver.deterministic_time)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from matching.model import RULE_CODES, BoolArray, IntArray, Problem
+from matching.model import RULE_CODES, BoolArray, IntArray, Problem, SolveParams
 from matching.network import Arcs
 from matching.prepare import DwellingTables, RegistrationTables
 from matching.result import Candidate, MatchResult, Shortlist
@@ -38,7 +38,7 @@ def shortlists(problem: Problem, dw: DwellingTables, rg: RegistrationTables, arc
 
 def match_result(problem: Problem, found: tuple[Shortlist, ...], *, status: str, slack: int,
                  filled_slots_bound: int, eligible_pairs: int, timings: Mapping[str, float], solver: str,
-                 components: int, arcs: int, pricing_rounds: int) -> MatchResult:
+                 components: int, arcs: int, pricing_rounds: int, replay: SolveParams) -> MatchResult:
     """Return the result of a run: the shortlists with their totals, the proof (status, bounds) and how it went.
 
     `slack` bounds the score a solution filling as many slots could add (0 when proven optimal).
@@ -61,4 +61,5 @@ def match_result(problem: Problem, found: tuple[Shortlist, ...], *, status: str,
         components=components,
         arcs=arcs,
         pricing_rounds=pricing_rounds,
+        replay=replay,
     )

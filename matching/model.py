@@ -340,6 +340,9 @@ class SolveParams:
     # Under a cap: CP-SAT closes the gap only when every eligible pair fits in this many; dual steps at most.
     max_cpsat_arcs: int = 60_000
     max_lagrange_steps: int = 40
+    # CP-SAT's budget in its deterministic time (None: what is left of the time limit, in seconds). A result's
+    # `replay` sets it, with the rounds and steps it took, so that the same inputs give the same shortlists.
+    max_cpsat_deterministic_time: float | None = None
 
     def __post_init__(self) -> None:
         if self.slots_per_dwelling < 1:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from matching.model import SolveParams
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -35,6 +37,8 @@ class MatchResult:
     `objective` is the total score of all candidates; `bound` an upper bound on it among solutions that
     fill as many slots as this one (equal to `objective` when proven optimal); `gap` is
     (bound - objective) / max(1, |objective|). `filled_slots_bound` bounds the slots any solution fills.
+    `replay` is the settings that reproduce these shortlists from the same inputs even when the time limit cut
+    the run short: the given ones with the pricing rounds, dual steps and CP-SAT deterministic time it took.
     """
 
     shortlists: tuple[Shortlist, ...]
@@ -52,6 +56,7 @@ class MatchResult:
     components: int
     arcs: int
     pricing_rounds: int
+    replay: SolveParams
 
 
 @dataclass(frozen=True)

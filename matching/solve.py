@@ -65,6 +65,8 @@ def solve(problem: Problem, params: SolveParams | None = None,
     n_comp = count_components(arcs, dw.n, rg.n)
     fill_bound = min(int(capacity.sum()), base.filled + (base.extra + big_m - 1) // big_m)
     slack = base.extra
+    # What the time limit decided, counted: these settings reproduce the shortlists from the same inputs.
+    replay = replace(params, max_pricing_rounds=base.rounds)
     if capped_round:
         capped = solve_capped(dw, rg, ordering, sweep, params, base, deadline)
         arcs, chosen, status = capped.arcs, capped.chosen, capped.status
@@ -72,13 +74,15 @@ def solve(problem: Problem, params: SolveParams | None = None,
         fill_bound = min(fill_bound, capped.fill_bound)
         n_comp = capped.components or n_comp
         solver = f"lagrangian:{capped.lagrange_steps}+cp_sat:{capped.cpsat_status}"
+        replay = replace(replay, max_lagrange_steps=capped.lagrange_steps,
+                         max_cpsat_deterministic_time=capped.cpsat_deterministic_time)
     optimised = perf_counter()
 
     found = shortlists(problem, dw, rg, arcs, chosen, sweep.excluded, sweep.eligible_count)
     timings = _timings(sweep, started, swept, optimised, perf_counter())
     return match_result(problem, found, status=status, slack=max(0, slack), filled_slots_bound=fill_bound,
                         eligible_pairs=int(sweep.eligible_count.sum()), timings=timings, solver=solver,
-                        components=n_comp, arcs=len(arcs), pricing_rounds=base.rounds)
+                        components=n_comp, arcs=len(arcs), pricing_rounds=base.rounds, replay=replay)
 
 
 def instant_shortlist(problem: Problem, dwelling_index: int = 0, params: SolveParams | None = None, *,
@@ -112,7 +116,7 @@ def instant_shortlist(problem: Problem, dwelling_index: int = 0, params: SolvePa
     timings = _timings(sweep, started, swept, optimised, perf_counter())
     return match_result(problem, (found,), status="OPTIMAL", slack=0, filled_slots_bound=len(arcs),
                         eligible_pairs=found.eligible_count, timings=timings, solver="top_k",
-                        components=int(len(arcs) > 0), arcs=len(arcs), pricing_rounds=0)
+                        components=int(len(arcs) > 0), arcs=len(arcs), pricing_rounds=0, replay=params)
 
 
 def _timings(sweep: Sweep, started: float, swept: float, optimised: float, extracted: float) -> dict[str, float]:

@@ -10,7 +10,7 @@ import logging
 import uuid
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from time import perf_counter
 from typing import Any
 
@@ -49,6 +49,8 @@ log = logging.getLogger("doorstroom.pool")
 # Every solve is bounded in time and seeded, so the same inputs give the same shortlists.
 DEFAULT_ROUND_SECONDS = 10.0
 RANDOM_SEED = 20261122
+# A replay stops where the run did (its recorded rounds and steps); its time limit only guards against a hang.
+REPLAY_TIME_FACTOR = 6
 # A solve whose candidates were taken meanwhile runs again without them (a try costs a few milliseconds; ten offers
 # at once contend for the same best clients, so each may lose several times). Past this many tries the shortlist
 # keeps the candidates it did claim (fewer than three) rather than keep the offer waiting.
@@ -87,11 +89,16 @@ class Inputs:
     as_of_seq: int
     overlay: list[list[str]]
     withheld: list[str]
+    # The solver settings that reproduce the run's shortlists (matching.MatchResult.replay): the limits it was
+    # given with the pricing rounds, dual steps and CP-SAT budget it took, so a round its time limit cut short
+    # replays exactly. None when nothing was solved.
+    params: dict[str, Any] | None = None
 
     def encode(self) -> bytes:
         doc = {"format": INPUTS_FORMAT, "dwellings": [d.to_json() for d in self.dwellings],
                "context_digest": self.context_digest, "rejected_pairs": self.rejected_pairs,
-               "as_of_seq": self.as_of_seq, "overlay": self.overlay, "withheld": self.withheld}
+               "as_of_seq": self.as_of_seq, "overlay": self.overlay, "withheld": self.withheld,
+               "params": self.params}
         return zlib.compress(json.dumps(doc, separators=(",", ":"), default=str).encode(), 6)
 
 
@@ -311,7 +318,8 @@ def _store_run(*, session: Session, kind: RunKind, org: Organisation | None, con
     inputs = Inputs(dwellings=dwelling_rows, context_digest=versions.store_blob(session, _encode_context(context)),
                     rejected_pairs=[list(p) for p in rejected], as_of_seq=view.as_of_seq if view else 0,
                     overlay=[list(o) for o in view.overlay] if view else [],
-                    withheld=sorted(solved.withheld) if solved else [])
+                    withheld=sorted(solved.withheld) if solved else [],
+                    params=asdict(result.replay) if result else None)
     run = MatchingRun(
         kind=kind.value, started_by=org.id if org else None,
         solver_status=result.status if result else "NOT_RUN",
@@ -450,9 +458,19 @@ def replay_run(*, session: Session, run: MatchingRun) -> matching.MatchResult | 
                        doc["rejected_pairs"], view.prepared.row_of)
     available = _withhold(view, set(doc["withheld"]))
     if run.kind == RunKind.round:
-        return matching.solve(problem, solve_params(DEFAULT_ROUND_SECONDS),
+        return matching.solve(problem, replay_params(doc.get("params")),
                               prepared=view.prepared.tables.with_available(available))
     return _instant(problem, view, available, DEFAULT_ROUND_SECONDS)
+
+
+def replay_params(stored: dict[str, Any] | None) -> matching.SolveParams:
+    """The settings a run recorded, with time to spare: its counted rounds and steps, not the clock, stop it."""
+    if stored is None:
+        # Runs from before the settings were stored: the defaults, which reproduce any run its limit did not stop.
+        return solve_params(DEFAULT_ROUND_SECONDS)
+    recorded = matching.SolveParams(**stored)
+    return replace(recorded, max_time_in_seconds=REPLAY_TIME_FACTOR * max(recorded.max_time_in_seconds,
+                                                                          DEFAULT_ROUND_SECONDS))
 
 
 def _replay_copied(doc: dict[str, Any], kind: RunKind) -> matching.MatchResult | None:

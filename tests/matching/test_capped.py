@@ -3,6 +3,7 @@ instances, and its bounds hold without CP-SAT too."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from time import perf_counter
 
 import numpy as np
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from matching_builders import Stages, build, reference_eligible, stages
 from matching_strategies import PROPERTY, brute_force, problems
 
-from matching import Problem, RegionPolicy, SolveParams, capped
+from matching import MatchResult, Problem, RegionPolicy, SolveParams, capped, solve
 from matching.capped import Capped, neighbourhood_caps, quotas, solve_capped
 from matching.colgen import column_generation, initial_arcs
 from matching.network import Arcs, Network
@@ -133,3 +134,30 @@ def test_without_cp_sat_the_bounds_hold_and_every_cap_is_respected(problem: Prob
     if len(chosen) == best_fill:
         assert score <= best_score <= result.score_bound
     assert (result.status == "OPTIMAL") == (result.score_bound <= score and result.fill_bound == len(chosen))
+
+
+def _picks(result: MatchResult) -> list[list[str]]:
+    return [[c.registration_id for c in s.candidates] for s in result.shortlists]
+
+
+@PROPERTY
+@given(problems(cap=True, max_dwellings=4, max_registrations=8), st.integers(1, 3), st.integers(0, 6),
+       st.booleans())
+def test_a_round_its_time_limit_stopped_replays_identically_with_its_replay_settings(
+        problem: Problem, slots: int, calls: int, cp_sat: bool) -> None:
+    # The capped round's clock runs out after a few of its readings (mid dual steps, before or at CP-SAT): the
+    # result's `replay` settings, solved with time to spare, give the same shortlists.
+    clock = iter(range(10**6))
+
+    def expiring() -> float:
+        return perf_counter() + (0.0 if next(clock) < calls else 10**6)
+
+    params = SolveParams(slots_per_dwelling=slots, max_cpsat_arcs=60_000 if cp_sat else 0, num_workers=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(capped, "perf_counter", expiring)
+        stopped = solve(problem, params)
+    if ":wall" in stopped.solver:
+        return  # CP-SAT's wall-clock safety net, not its deterministic budget, ended it (module docstring)
+    again = solve(problem, replace(stopped.replay, max_time_in_seconds=60.0))
+    assert _picks(again) == _picks(stopped)
+    assert again.replay == replace(stopped.replay, max_time_in_seconds=60.0)

@@ -92,7 +92,7 @@ def test_cpsat_model_alone_is_lexicographically_optimal(problem: Problem, slots:
     capacity = np.full(dw.n, slots, np.int64)
     big_m = 1 + 2 * sum(abs(int(s)) for s in arcs.s)
     result = cpsat_assign(arcs, capacity, rg.high_support, dw.nb_index, neighbourhood_caps(dw),
-                          np.zeros(len(arcs), np.bool_), big_m, 5.0, 0, 1, 0.0)
+                          np.zeros(len(arcs), np.bool_), big_m, 5.0, 5.0, 0, 1, 0.0)
     assert result.status == "OPTIMAL"
     chosen = result.chosen
     assert (int(chosen.sum()), int(arcs.s[chosen].sum())) == brute_force(problem, slots)

@@ -1,5 +1,6 @@
 """From places import to shortlist, over HTTP, as the partners would do it."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from tests import factories
@@ -177,3 +178,35 @@ def test_a_dwelling_in_a_year_without_figures_is_blocked_with_a_clear_reason(cli
     shortlist = coordinator.get(f"/v1/dwellings/{dwelling_id}/shortlist").json()
     assert shortlist["candidates"] == []
     assert f"no passend-toewijzen figures for {TODAY.year}" in shortlist["blocked_reason"]
+
+
+def test_a_capped_round_its_limit_stopped_replays_identically(client_for, monkeypatch):
+    # One high-support candidate per neighbourhood: three of them wait longest, four low-support ones less.
+    coordinator, corporation, care = _setup(client_for)
+    region = {"name": "U16", "municipality_codes": ["GM0344", "GM0356"],
+              "policy": {"min_tie_years": 2, "weight_waiting_per_day": 1, "max_high_support_per_neighbourhood": 1}}
+    assert coordinator.put("/v1/regions/U16", json=region).status_code == 200
+    for days in (500, 450, 400):
+        _register(care, coordinator, _single(support={"intensity": "intensive", "guaranteed_after_move": True}),
+                  days)
+    for days in (300, 200, 100, 50):
+        _register(care, coordinator, _single(support={"intensity": "none", "guaranteed_after_move": False}), days)
+    for _ in range(2):
+        corporation.post("/v1/dwellings", json=factories.dwelling(location=DWELLING_AT,
+                                                                  available_from=TODAY.isoformat()))
+    from service.shortlists import service as shortlists_service
+
+    # The round's limit strikes before its first dual step (as a tiny time limit would on a large round), and
+    # CP-SAT is off: what it proposes is not what a round with time to spare would.
+    given = shortlists_service.solve_params
+    monkeypatch.setattr(shortlists_service, "solve_params",
+                        lambda seconds: replace(given(seconds), max_lagrange_steps=0, max_cpsat_arcs=0))
+    started = coordinator.post("/v1/matching-rounds", json={"max_seconds": 5})
+    assert started.status_code == 202, started.text
+    run = coordinator.get(started.headers["location"]).json()
+    assert run["state"] == "finished" and run["filled_slots"] > 0
+    monkeypatch.setattr(shortlists_service, "solve_params", given)
+    unstopped = shortlists_service.replay_params(None)
+    assert unstopped.max_lagrange_steps > 0 and unstopped.max_cpsat_arcs > 0
+    replay = coordinator.post(f"/v1/matching-rounds/{run['id']}/replay").json()
+    assert replay["identical"] is True and replay["differing_dwellings"] == []

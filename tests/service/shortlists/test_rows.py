@@ -8,6 +8,7 @@ import copy
 import json
 import math
 import zlib
+from dataclasses import asdict, replace
 from datetime import date
 
 import pytest
@@ -127,7 +128,20 @@ def test_a_replay_of_old_inputs_sees_their_rejected_pairs(session, pairs):
 
 def test_the_inputs_a_run_stores_now_hold_dwelling_rows_in_the_stored_shape():
     inputs = shortlists.Inputs(dwellings=[DwellingRow.from_json(STORED_DWELLING)], context_digest="d" * 64,
-                               rejected_pairs=[], as_of_seq=7, overlay=[], withheld=[])
+                               rejected_pairs=[], as_of_seq=7, overlay=[], withheld=[],
+                               params={"max_lagrange_steps": 3})
     doc = json.loads(zlib.decompress(inputs.encode()))
     assert doc == {"format": shortlists.INPUTS_FORMAT, "dwellings": [STORED_DWELLING], "context_digest": "d" * 64,
-                   "rejected_pairs": [], "as_of_seq": 7, "overlay": [], "withheld": []}
+                   "rejected_pairs": [], "as_of_seq": 7, "overlay": [], "withheld": [],
+                   "params": {"max_lagrange_steps": 3}}
+
+
+def test_a_replay_stops_where_the_run_did_with_time_to_spare():
+    # The recorded settings, the rounds and steps the run took among them, with a time limit that does not bite;
+    # runs stored before settings were recorded replay with the defaults.
+    recorded = replace(shortlists.solve_params(0.5), max_pricing_rounds=2, max_lagrange_steps=1,
+                       max_cpsat_deterministic_time=0.25)
+    again = shortlists.replay_params(json.loads(json.dumps(asdict(recorded))))
+    assert again == replace(recorded, max_time_in_seconds=again.max_time_in_seconds)
+    assert again.max_time_in_seconds >= 6 * shortlists.DEFAULT_ROUND_SECONDS
+    assert shortlists.replay_params(None) == shortlists.solve_params(shortlists.DEFAULT_ROUND_SECONDS)
