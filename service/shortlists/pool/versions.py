@@ -72,8 +72,8 @@ def _collect(session: OrmSession, _context: Any, _instances: Any) -> None:
             if not session.is_modified(obj):
                 continue
             session.info.setdefault(UPDATED, set()).add(obj.id)
-            state = inspect(obj)
-            fields = any(state.attrs[name].history.has_changes() for name in DOC_FIELDS)
+            attrs = inspect(obj).attrs  # built anew on every access: once per object, not once per field
+            fields = any(attrs[name].history.has_changes() for name in DOC_FIELDS)
             (document if fields else status_only).add(obj.id)
         elif isinstance(obj, Exemption):
             document.add(obj.registration_id)
