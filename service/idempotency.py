@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from service.audit import service as audit
@@ -51,6 +55,9 @@ class Kind(Generic[R]):
     detail: Callable[[R], dict[str, Any]]
     # A replay answers with the whole stored record: where reading that record is audited, so is its replay.
     replay_is_read: bool
+    # Insert with one INSERT ... ON CONFLICT DO NOTHING instead of the ORM's insert in a savepoint. Only for
+    # records whose insert no unit-of-work hook watches (a registration's is: it gets its first version).
+    direct_insert: bool = False
 
 
 def digest_of(data: BaseModel) -> str:
@@ -70,18 +77,42 @@ def create_once(*, session: Session, org: Organisation, kind: Kind[R], data: Bas
     if existing is not None:
         return _replayed(session=session, org=org, kind=kind, existing=existing, digest=digest)
     record = make(digest)
-    try:
-        # A savepoint, so that losing a race with a concurrent identical request leaves the transaction usable.
-        with session.begin_nested():
-            session.add(record)
-    except IntegrityError:
+    refused = _insert(session, record, direct=kind.direct_insert)
+    if refused is not None:
+        # Lost a race with a concurrent identical request (the transaction is still usable): replay its record.
         existing = find()
         if existing is None:
-            raise
+            raise refused
         return _replayed(session=session, org=org, kind=kind, existing=existing, digest=digest)
     audit.record(session=session, organisation=org, action="create", entity_type=kind.entity_type,
                  entity_id=record.id, detail=kind.detail(record))
     return Created(record=record, created=True)
+
+
+def _insert(session: Session, record: Referenced, *, direct: bool) -> Exception | None:
+    """Insert the record; or the refusal when a unique constraint refused it (its reference taken meanwhile)."""
+    if not direct:
+        try:
+            # A savepoint, so that a refused insert leaves the transaction usable.
+            with session.begin_nested():
+                session.add(record)
+        except IntegrityError as exc:
+            return exc
+        return None
+    # One statement instead of SAVEPOINT, INSERT, RELEASE: a unique conflict inserts nothing and returns no row
+    # (any other failure, a foreign key say, raises as it would have).
+    mapper = sa_inspect(type(record))
+    table = mapper.local_table
+    row = {prop.columns[0].key: getattr(record, prop.key) for prop in mapper.column_attrs}
+    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    written = session.execute(maker(table).values(row).on_conflict_do_nothing()
+                              .returning(*table.primary_key.columns)).first()
+    if written is None:
+        return LookupError(f"a unique constraint refused this {table.name}, yet none has its reference")
+    # The row is stored: the object joins the session as that row (persistent), not as a pending insert.
+    make_transient_to_detached(record)
+    session.add(record)
+    return None
 
 
 def _replayed(*, session: Session, org: Organisation, kind: Kind[R], existing: R, digest: str) -> Created[R]:

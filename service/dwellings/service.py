@@ -26,7 +26,7 @@ ENTITY = "dwelling"
 Offered = Created[Dwelling]
 # Dwellings are no personal data: reading one is not audited, so neither is a replay.
 OFFER = Kind[Dwelling](
-    entity_type=ENTITY, detail=lambda dwelling: {"to": dwelling.status}, replay_is_read=False,
+    entity_type=ENTITY, detail=lambda dwelling: {"to": dwelling.status}, replay_is_read=False, direct_insert=True,
     taken=lambda existing: f"external_ref {existing.external_ref!r} is already used for another offer; "
                            "change that dwelling with PATCH or use a new external_ref")
 

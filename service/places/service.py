@@ -50,7 +50,9 @@ def import_places(*, session: Session, org: Organisation | None, source: str, do
         for p in places
     )
     session.flush()
-    updated = refresh_distances(session=session, dwellings=_open_dwellings(session))
+    open_dwellings = _open_dwellings(session)
+    refresh_distances(session=session, dwellings=open_dwellings)
+    updated = len(open_dwellings)
     report = ImportReport(source=source, imported=len(places), replaced=replaced,
                           by_category=dict(Counter(p.category for p in places)), rejected=rejected,
                           dwellings_updated=updated)
@@ -78,10 +80,12 @@ def _open_dwellings(session: Session) -> list[Dwelling]:
     return list(session.exec(select(Dwelling).where(col(Dwelling.status).in_(statuses))))
 
 
-def refresh_distances(*, session: Session, dwellings: Sequence[Dwelling], new: bool = False) -> int:
-    """Recompute the nearest-place distances of these dwellings from all stored places (`new`: none stored yet)."""
+def refresh_distances(*, session: Session, dwellings: Sequence[Dwelling], new: bool = False) -> np.ndarray:
+    """Recompute and store the nearest-place distances of these dwellings from all stored places (`new`: none
+    stored yet); returns them as `nearest_distances` would read them back (inf where no place is known)."""
+    out = np.full((len(dwellings), len(CATEGORIES)), np.inf)
     if not dwellings:
-        return 0
+        return out
     places = session.exec(select(Place.lat, Place.lon, Place.category)).all()
     ids = [d.id for d in dwellings]
     if not new:
@@ -92,14 +96,16 @@ def refresh_distances(*, session: Session, dwellings: Sequence[Dwelling], new: b
             [d.lat for d in dwellings], [d.lon for d in dwellings], lat, lon,
             [CATEGORIES.index(c) for c in category],
         )
+        finite = np.isfinite(distances)
+        out[finite] = distances[finite]
         session.add_all(
             DwellingPlaceDistance(dwelling_id=dwelling.id, category=CATEGORIES[c], distance_m=float(distances[i, c]))
             for i, dwelling in enumerate(dwellings)
             for c in range(len(CATEGORIES))
-            if np.isfinite(distances[i, c])
+            if finite[i, c]
         )
-    session.flush()
-    return len(dwellings)
+        session.flush()
+    return out
 
 
 def nearest_distances(*, session: Session, dwelling_ids: Sequence[uuid.UUID]) -> np.ndarray:

@@ -38,12 +38,13 @@ def scope_of(*, session: Session, org: Organisation) -> Scope:
     """The regions `org` is linked to, with their municipalities."""
     cache: dict[uuid.UUID, Scope] = session.info.setdefault(_CACHE, {})
     if org.id not in cache:
-        codes = frozenset(session.exec(select(OrganisationRegion.region_code)
-                                       .where(OrganisationRegion.organisation_id == org.id)).all())
-        municipalities = frozenset(session.exec(select(RegionMunicipality.municipality_code)
-                                                .where(col(RegionMunicipality.region_code).in_(codes))).all()
-                                   ) if codes else frozenset()
-        cache[org.id] = Scope(regions=codes, municipalities=municipalities)
+        # One query: each linked region with its municipalities (a region without any gives one row with None).
+        rows = session.exec(select(OrganisationRegion.region_code, RegionMunicipality.municipality_code)
+                            .outerjoin(RegionMunicipality,
+                                       col(RegionMunicipality.region_code) == col(OrganisationRegion.region_code))
+                            .where(OrganisationRegion.organisation_id == org.id)).all()
+        cache[org.id] = Scope(regions=frozenset(code for code, _ in rows),
+                              municipalities=frozenset(gm for _, gm in rows if gm is not None))
     return cache[org.id]
 
 

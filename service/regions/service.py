@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import tuple_
 from sqlmodel import Session, col, delete, select
 
 from service.audit import service as audit
@@ -141,20 +140,27 @@ def _view(*, session: Session, region: Region) -> RegionView:
 
 
 def list_regions(*, session: Session, codes: Iterable[str] | None = None) -> list[RegionView]:
-    """All regions (or those of `codes`) by code, in three queries whatever their number (every offer reads them)."""
-    query = select(Region).order_by(col(Region.code))
+    """All regions (or those of `codes`) by code, in two queries whatever their number (every offer reads them)."""
+    # Each region with its current policy version's document, in one query.
+    query = (select(Region, RegionPolicyVersion.policy)
+             .outerjoin(RegionPolicyVersion, (col(RegionPolicyVersion.region_code) == col(Region.code))
+                        & (col(RegionPolicyVersion.version) == col(Region.policy_version)))
+             .order_by(col(Region.code)))
     if codes is not None:
         query = query.where(col(Region.code).in_(sorted(codes)))
     regions = list(session.exec(query))
+    if not regions:
+        return []
     members: dict[str, list[str]] = {}
     for link in session.exec(select(RegionMunicipality).order_by(col(RegionMunicipality.municipality_code))):
         members.setdefault(link.region_code, []).append(link.municipality_code)
-    current = {(r.code, r.policy_version) for r in regions}
-    policies = {(v.region_code, v.version): v.policy for v in session.exec(select(RegionPolicyVersion).where(
-        tuple_(col(RegionPolicyVersion.region_code), col(RegionPolicyVersion.version)).in_(list(current))))
-                } if current else {}
-    return [RegionView(region=r, municipality_codes=members.get(r.code, []),
-                       policy=Policy.model_validate(policies[(r.code, r.policy_version)])) for r in regions]
+    views = []
+    for region, policy in regions:
+        if policy is None:
+            raise LookupError(f"region {region.code} has no policy version {region.policy_version}")
+        views.append(RegionView(region=region, municipality_codes=members.get(region.code, []),
+                                policy=Policy.model_validate(policy)))
+    return views
 
 
 def policy_history(*, session: Session, code: str) -> list[RegionPolicyVersion]:

@@ -238,15 +238,17 @@ def warm_pool(engine: Engine) -> None:
                                                    "seconds": round(perf_counter() - started, 2)})
 
 
-def shortlist_new_dwelling(*, session: Session, dwelling: Dwelling, first: bool = False) -> Shortlist:
+def shortlist_new_dwelling(*, session: Session, dwelling: Dwelling, first: bool = False,
+                           distances: np.ndarray | None = None) -> Shortlist:
     """Propose a shortlist for one dwelling among registrations on no other open shortlist.
 
     `first`: the dwelling was offered just now, so nobody can have been rejected for it or declined it yet.
+    `distances`: its nearest-place distances as just computed (a 1 x categories array), so they are not read back.
     """
     started = perf_counter()
     usable, skipped = _matchable([dwelling])
     context = _context(session, [dwelling])
-    rows = snapshot.dwelling_rows(session=session, dwellings=usable)
+    rows = snapshot.dwelling_rows(session=session, dwellings=usable, distances=distances if usable else None)
     rejected = [] if first or not usable else snapshot.rejected_pairs(session=session, dwelling_ids=[dwelling.id])
     if not usable:
         run = _store_run(session=session, kind=RunKind.instant, org=None, context=context, dwelling_rows=rows,

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 from sqlmodel import Session, col, select
 
 from service.dwellings.models import Dwelling, DwellingStatus
@@ -34,9 +35,14 @@ from service.shortlists.rows import (
 RECENT_PLACEMENT_DAYS = 365
 
 
-def dwelling_rows(*, session: Session, dwellings: list[Dwelling]) -> list[DwellingRow]:
-    """The matcher's view of dwellings, with their nearest-place distances (inf = no place known)."""
-    distances = places_service.nearest_distances(session=session, dwelling_ids=[d.id for d in dwellings])
+def dwelling_rows(*, session: Session, dwellings: list[Dwelling],
+                  distances: np.ndarray | None = None) -> list[DwellingRow]:
+    """The matcher's view of dwellings, with their nearest-place distances (inf = no place known).
+
+    `distances`: those just computed for these dwellings (service.places.service.refresh_distances), so they are
+    not read back."""
+    if distances is None:
+        distances = places_service.nearest_distances(session=session, dwelling_ids=[d.id for d in dwellings])
     return [
         DwellingRow(id=str(d.id), **{name: getattr(d, name) for name in DWELLING_COLUMNS},
                     contract_types=tuple(d.contract_types), available_from=d.available_from,

@@ -41,8 +41,9 @@ def offer_dwelling(*, session: Session, org: Organisation, data: DwellingCreate)
     """Store a corporation's offer and shortlist it at once among the registrations on no other open shortlist."""
     offered = dwellings_service.offer_dwelling(session=session, org=org, data=data)
     if offered.created:
-        places_service.refresh_distances(session=session, dwellings=[offered.record], new=True)
-        shortlists_service.shortlist_new_dwelling(session=session, dwelling=offered.record, first=True)
+        distances = places_service.refresh_distances(session=session, dwellings=[offered.record], new=True)
+        shortlists_service.shortlist_new_dwelling(session=session, dwelling=offered.record, first=True,
+                                                  distances=distances)
     return offered
 
 

@@ -10,14 +10,16 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from service.organisations.models import Organisation
 from service.registrations.models import REGISTRATION_STATES, Registration, RegistrationStatus
-from service.shortlists.models import Shortlist, ShortlistCandidate
+from service.shortlists.models import CandidateStatus, Shortlist, ShortlistCandidate
 from service.shortlists.pool import versions
 from service.shortlists.pool.pool import PoolView
+from service.sqltypes import utcnow
 from service.states import move
 
 
@@ -70,24 +72,23 @@ def nominate(session: Session, *, shortlist: Shortlist, nominations: list[Nomina
              org: Organisation | None, reason: str) -> list[Nomination]:
     """Put claimed registrations on a shortlist and make them nominated; returns those the database accepted.
 
-    The caller holds the registrations' row locks and saw them active. The inserts run in a savepoint, so a
-    refusal by the one-live-nomination index leaves the transaction usable; then each is tried on its own.
+    The caller holds the registrations' row locks and saw them active. One INSERT ... ON CONFLICT DO NOTHING
+    writes them all: a row the one-live-nomination index refuses is skipped (the transaction stays usable, no
+    savepoint needed), and RETURNING names the rows written.
     """
     if not nominations:
         return []
-    try:
-        with session.begin_nested():
-            session.add_all([_candidate(shortlist, n) for n in nominations])
-        placed = nominations
-    except IntegrityError:
-        placed = []
-        for nomination in nominations:
-            try:
-                with session.begin_nested():
-                    session.add(_candidate(shortlist, nomination))
-                placed.append(nomination)
-            except IntegrityError:
-                continue
+    session.flush()  # the shortlist (and any candidate it replaces) before its new rows
+    table = ShortlistCandidate.__table__  # type: ignore[attr-defined]
+    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    rows = [{"id": uuid.uuid4(), "shortlist_id": shortlist.id, "registration_id": n.registration_id,
+             "rank": n.rank, "score": n.score, "score_breakdown": n.score_breakdown,
+             "status": CandidateStatus.proposed.value, "updated_at": now} for n in nominations]
+    written: set[uuid.UUID] = set(session.execute(maker(table).values(rows).on_conflict_do_nothing()
+                                  .returning(table.c.registration_id)).scalars())
+    placed = [n for n in nominations if n.registration_id in written]
+    versions.mark_changed(session, written, document=False)
     for nomination in placed:
         reg = session.get(Registration, nomination.registration_id)  # loaded and locked by the claim
         assert reg is not None
@@ -95,9 +96,3 @@ def nominate(session: Session, *, shortlist: Shortlist, nominations: list[Nomina
             move(session=session, record=reg, to=RegistrationStatus.nominated.value, machine=REGISTRATION_STATES,
                  org=org, reason=reason)
     return placed
-
-
-def _candidate(shortlist: Shortlist, nomination: Nomination) -> ShortlistCandidate:
-    return ShortlistCandidate(shortlist_id=shortlist.id, registration_id=nomination.registration_id,
-                              rank=nomination.rank, score=nomination.score,
-                              score_breakdown=nomination.score_breakdown)

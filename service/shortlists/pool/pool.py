@@ -233,15 +233,23 @@ class RegistrationPool:
     # -- catching up -------------------------------------------------------------------------------------------
 
     def _catch_up(self, session: OrmSession, key: PoolKey) -> None:
-        upto, marker_found = versions.current_seq_and_marker(session, self._marker)
+        if self._key is None:
+            self._cold_load(session, key, versions.current_seq(session))
+            return
+        # The change number and the versions since the last catch-up in one read; documents only where new.
+        upto, marker_found, heads = versions.changes_after(session, self._seq, self._marker)
         # The database went back (a restore, or a test's rolled-back transaction): start again.
-        if self._key is None or upto < self._seq or not marker_found:
+        if upto < self._seq or not marker_found:
             self._cold_load(session, key, upto)
             return
         if key != self._key:
             self._rederive(key)
         if upto > self._seq:
-            caught = versions.versions_between(session, self._seq, upto)
+            # Mostly status changes (a nomination): their documents are those the pool already holds.
+            docs = {e.digest: e.doc for h in heads if (e := self._entries.get(h.registration_id)) is not None}
+            docs.update(versions.documents(session, {h.digest for h in heads} - docs.keys()))
+            caught = [versions.Version(registration_id=h.registration_id, seq=h.seq, status=h.status,
+                                       digest=h.digest, doc=docs[h.digest]) for h in heads if h.digest in docs]
             for version in caught:
                 self._apply(version)
             self._seq = upto

@@ -8,11 +8,11 @@ the order they were given, so a reader that has seen number N has seen every cha
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import bindparam, event, func, insert, inspect, select, update
+from sqlalchemy import bindparam, event, func, insert, inspect, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
@@ -72,8 +72,8 @@ def _collect(session: OrmSession, _context: Any, _instances: Any) -> None:
             if not session.is_modified(obj):
                 continue
             session.info.setdefault(UPDATED, set()).add(obj.id)
-            state = inspect(obj)
-            fields = any(state.attrs[name].history.has_changes() for name in DOC_FIELDS)
+            attrs = inspect(obj).attrs  # built anew on every access: once per object, not once per field
+            fields = any(attrs[name].history.has_changes() for name in DOC_FIELDS)
             (document if fields else status_only).add(obj.id)
         elif isinstance(obj, Exemption):
             document.add(obj.registration_id)
@@ -216,17 +216,43 @@ def current_seq(session: OrmSession) -> int:
     return int(session.execute(select(col(ChangeCounter.value)).where(col(ChangeCounter.id) == 1)).scalar_one())
 
 
-def current_seq_and_marker(session: OrmSession, marker: tuple[int, uuid.UUID] | None) -> tuple[int, bool]:
-    """The newest change number, and whether the version `marker` names is still there (one round trip)."""
+@dataclass(frozen=True)
+class Head:
+    """A version without its document: which registration, its change number, status and document digest."""
+
+    registration_id: uuid.UUID
+    seq: int
+    status: str
+    digest: str
+
+
+def changes_after(session: OrmSession, after: int,
+                  marker: tuple[int, uuid.UUID] | None) -> tuple[int, bool, list[Head]]:
+    """The newest change number, whether the version `marker` names is still there, and every version numbered
+    after `after` up to that number, oldest first, without documents: one round trip, one snapshot."""
+    counter = ChangeCounter.__table__  # type: ignore[attr-defined]
+    table = RegistrationVersion.__table__  # type: ignore[attr-defined]
     if marker is None:
-        return current_seq(session), True
-    seq, rid = marker
-    still = (select(func.count()).select_from(RegistrationVersion)
-             .where(col(RegistrationVersion.seq) == seq, col(RegistrationVersion.registration_id) == rid)
-             .scalar_subquery())
-    value, found = cast(tuple[int, int], tuple(
-        session.execute(select(col(ChangeCounter.value), still).where(col(ChangeCounter.id) == 1)).one()))
-    return int(value), bool(found)
+        still: Any = literal(1)
+    else:
+        still = (select(func.count()).select_from(table)
+                 .where(table.c.seq == marker[0], table.c.registration_id == marker[1]).scalar_subquery())
+    rows: Sequence[Any] = session.execute(
+        select(counter.c.value, still, table.c.registration_id, table.c.seq, table.c.status, table.c.digest)
+        .select_from(counter.outerjoin(table, (table.c.seq > after) & (table.c.seq <= counter.c.value)))
+        .where(counter.c.id == 1).order_by(table.c.seq)).all()
+    heads = [Head(registration_id=row[2], seq=int(row[3]), status=row[4], digest=row[5])
+             for row in rows if row[2] is not None]
+    return int(rows[0][0]), bool(rows[0][1]), heads
+
+
+def documents(session: OrmSession, digests: Iterable[str]) -> dict[str, MatcherDoc]:
+    """The stored matcher documents of these digests (an erased one is absent)."""
+    wanted = sorted(set(digests))
+    if not wanted:
+        return {}
+    return {digest: MatcherDoc.decode(data) for digest, data in session.execute(
+        select(col(ContentBlob.digest), col(ContentBlob.data)).where(col(ContentBlob.digest).in_(wanted)))}
 
 
 def _versions(session: OrmSession, query: Any) -> list[Version]:
@@ -245,13 +271,6 @@ def _versions(session: OrmSession, query: Any) -> list[Version]:
 
 VERSION_COLUMNS = (col(RegistrationVersion.registration_id), col(RegistrationVersion.seq),
                    col(RegistrationVersion.status), col(RegistrationVersion.digest), col(ContentBlob.data))
-
-
-def versions_between(session: OrmSession, after: int, upto: int) -> list[Version]:
-    """Every version numbered in (after, upto], oldest first."""
-    return _versions(session, select(*VERSION_COLUMNS)
-                     .where(col(RegistrationVersion.seq) > after, col(RegistrationVersion.seq) <= upto)
-                     .order_by(col(RegistrationVersion.seq)))
 
 
 def versions_as_of(session: OrmSession, seq: int, statuses: Iterable[str]) -> list[Version]:
