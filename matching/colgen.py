@@ -21,7 +21,7 @@ import numpy as np
 
 from matching.components import components
 from matching.duals import Potentials, residual_potentials
-from matching.flow import flow_assign
+from matching.flow import flow_assign, tie_break_among_optima
 from matching.model import BoolArray, IntArray, SolveParams
 from matching.network import Arcs, Network
 from matching.prepare import DwellingTables, RegistrationTables
@@ -109,9 +109,8 @@ def column_generation(dw: DwellingTables, rg: RegistrationTables, ordering: Orde
     """
     per_dwelling = PER_DWELLING_PER_SLOT * params.slots_per_dwelling
     rounds = 0
+    chosen = flow_assign(arcs, dw.n, net, ordering.tb_value, tie_break=False)
     while True:
-        # Rounds solve without the tie-break (cheaper cost range); it is applied once at the end.
-        chosen = flow_assign(arcs, dw.n, net, ordering.tb_value, tie_break=False)
         pot = residual_potentials(dw.n, rg.n, arcs, chosen, net, big_m)
         priced = price(sweep.pairs, pot, assigned_to(arcs, chosen, rg.n), net, threshold=0,
                        per_dwelling=per_dwelling, per_registration=PER_REGISTRATION)
@@ -126,8 +125,13 @@ def column_generation(dw: DwellingTables, rg: RegistrationTables, ordering: Orde
             break
         # Unused arcs far from entering leave the model (pricing brings any back that is needed again).
         rc = pot.reduced_costs(arcs, net)
-        arcs = Arcs.union(arcs.subset(chosen | (rc <= min(extra, KEEP_REDUCED_COST))), priced.arcs, rg.n)
-    if tie_break:
+        arcs, chosen = resolve_touched(arcs.subset(chosen | (rc <= min(extra, KEEP_REDUCED_COST))),
+                                       chosen[chosen | (rc <= min(extra, KEEP_REDUCED_COST))], priced.arcs,
+                                       dw.n, rg.n, net, ordering.tb_value)
+    if tie_break and certified and net.quota is None:
+        # Optimal over every eligible pair: the tie-break needs only the optima over these arcs.
+        chosen = tie_break_among_optima(arcs, chosen, pot, dw.n, net, ordering.tb_value)
+    elif tie_break:
         # Every optimal solution uses only arcs of zero reduced cost (or used arcs of negative reduced
         # cost), so the tie-break among optimal solutions needs just those arcs.
         keep = chosen | (pot.reduced_costs(arcs, net) <= extra)
@@ -135,6 +139,28 @@ def column_generation(dw: DwellingTables, rg: RegistrationTables, ordering: Orde
         chosen = np.zeros(len(arcs), np.bool_)
         chosen[np.flatnonzero(keep)[final]] = True
     return Assignment(arcs, chosen, pot, net, big_m, certified, 0 if certified else extra, rounds)
+
+
+def resolve_touched(kept: Arcs, kept_chosen: BoolArray, added: Arcs, n_dwellings: int, n_regs: int,
+                    net: Network, tb_value: IntArray) -> tuple[Arcs, BoolArray]:
+    """Add arcs to an optimal assignment and re-solve only the components the new arcs touch.
+
+    The objective is a sum over the connected components of the arc graph (each registration and each
+    dwelling's slots lie in one), so a component that gained no arc keeps its optimum; dropping unused arcs
+    keeps it too. Only the components holding a new arc (after joining) need a new flow.
+    """
+    arcs = Arcs.union(kept, added, n_regs)
+    key = arcs.d * max(n_regs, 1) + arcs.r
+    chosen = np.zeros(len(arcs), np.bool_)
+    chosen[np.searchsorted(key, kept.d[kept_chosen] * max(n_regs, 1) + kept.r[kept_chosen])] = True
+    if len(added) == 0:
+        return arcs, chosen
+    label = components(n_regs + n_dwellings, arcs.r, n_regs + arcs.d)
+    touched = np.zeros(n_regs + n_dwellings, np.bool_)
+    touched[label[added.r]] = True
+    redo = touched[label[arcs.r]]
+    chosen[redo] = flow_assign(arcs.subset(redo), n_dwellings, net, tb_value, tie_break=False)
+    return arcs, chosen
 
 
 def count_components(arcs: Arcs, n_dwellings: int, n_regs: int) -> int:

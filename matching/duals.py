@@ -39,6 +39,9 @@ class Potentials:
     dwelling: IntArray
     dwelling_high: IntArray
     registration: IntArray
+    # The source's and the sink's own (they say which registrations and dwellings every optimum fills).
+    source: int = 0
+    sink: int = 0
 
     def reduced_costs(self, arcs: Arcs, net: Network) -> IntArray:
         """Return pi[r] - pi[head] - weight for each arc (>= 0 on unused arcs at an optimum)."""
@@ -90,7 +93,7 @@ def residual_potentials(n_dwellings: int, n_registrations: int, arcs: Arcs, chos
     pi_reg[layout.registrations] = pi[:u]
     pi_dw = pi[dwelling_nodes].copy()
     pi_sub = pi[sub_nodes].copy() if net.quota is not None else pi_dw
-    return Potentials(pi_dw, pi_sub, pi_reg)
+    return Potentials(pi_dw, pi_sub, pi_reg, int(pi[src]), int(pi[snk]))
 
 
 def shortest_distances(n_nodes: int, tail: IntArray, head: IntArray, cost: IntArray) -> IntArray:

@@ -11,8 +11,10 @@ arrays: no eligibility or score is evaluated again, and no Python loop runs over
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from matching.duals import Potentials
 from matching.model import BoolArray, IntArray
@@ -21,6 +23,12 @@ from matching.sweep import NEG, EligiblePairs
 
 # Above this many violators per column wanted, only the largest amounts are ranked.
 _RANK_LIMIT = 4
+# Above this many times that, only the largest amounts are even gathered (cut found on a sample this big).
+_FAR_FACTOR = 1
+_SAMPLE = 1 << 20
+
+# Amounts: 32 bits when they fit, else 64.
+Signed = npt.NDArray[np.signedinteger[Any]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,17 +41,34 @@ class Priced:
     max_dropped_amount: int
 
 
-def amounts(pairs: EligiblePairs, pot: Potentials, net: Network) -> IntArray:
-    """Return amount = score + pi[head] - pi[r] for every eligible pair (minus its reduced cost)."""
-    # In place: at 15 M pairs every temporary int64 array is 125 MB.
-    amount = pot.dwelling[pairs.d]
-    amount -= pot.registration[pairs.r]
+def amounts(pairs: EligiblePairs, pot: Potentials, net: Network) -> Signed:
+    """Return amount = score + pi[head] - pi[r] for every eligible pair (minus its reduced cost).
+
+    In 32 bits when every potential, score and partial sum fits (half the memory traffic of 64 bits), else in 64.
+    The pairs are sorted by dwelling, so the dwelling's potential is a repeat, not a gather.
+    """
+    quota = net.high is not None and net.quota is not None
+    heads = np.concatenate([pot.dwelling, pot.dwelling_high]) if quota else pot.dwelling
+    dtype = np.int32 if _fits_in_32_bits(pairs, heads, pot.registration) else np.int64
+    amount: Signed = np.repeat(pot.dwelling.astype(dtype), np.diff(pairs.indptr))
+    registration: Signed = pot.registration.astype(dtype)
+    amount -= registration[pairs.r]
     amount += pairs.s
-    if net.high is not None and net.quota is not None:
+    if quota:
+        assert net.high is not None
         high = np.flatnonzero(net.high[pairs.r])
-        d = pairs.d[high]
-        amount[high] += pot.dwelling_high[d] - pot.dwelling[d]
-    return np.asarray(amount, np.int64)
+        delta: Signed = (pot.dwelling_high - pot.dwelling).astype(dtype)
+        amount[high] += delta[pairs.d[high]]
+    return amount
+
+
+def _fits_in_32_bits(pairs: EligiblePairs, heads: IntArray, registration: IntArray) -> bool:
+    # Every partial sum of score + pi[head] - pi[r] lies within these extremes.
+    if len(pairs) == 0 or pairs.s.dtype != np.int32 or len(heads) == 0 or len(registration) == 0:
+        return False
+    lo_h, hi_h, lo_r, hi_r = int(heads.min()), int(heads.max()), int(registration.min()), int(registration.max())
+    lo_s, hi_s = min(0, int(pairs.s.min())), max(0, int(pairs.s.max()))
+    return bool(-(1 << 31) <= min(lo_h, -hi_r, lo_h - hi_r) + lo_s and max(hi_h, -lo_r, hi_h - lo_r) + hi_s < (1 << 31))
 
 
 def _ranks(group: IntArray, amount: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -73,9 +98,15 @@ def price(pairs: EligiblePairs, pot: Potentials, assigned_to: IntArray, net: Net
     """
     n_d, n_r = len(net.capacity), len(assigned_to)
     amount = amounts(pairs, pot, net)
-    idx = np.flatnonzero(amount > threshold)
+    limit = _RANK_LIMIT * (n_d * per_dwelling + n_r * per_registration)
+    violating = amount > threshold
+    n_violating = int(np.count_nonzero(violating))
+    if n_violating > _FAR_FACTOR * limit:
+        return _price_far(pairs, amount, violating, n_violating, assigned_to, net, threshold, limit,
+                          per_dwelling, per_registration)
+    idx = np.flatnonzero(violating)
     idx = idx[assigned_to[pairs.r[idx]] != pairs.d[idx]]
-    a = amount[idx]
+    a = amount[idx].astype(np.int64)
     d = pairs.d[idx].astype(np.int64)
     r = pairs.r[idx].astype(np.int64)
     # What unpriced pairs could add: each registration at most its best amount, each dwelling at most
@@ -87,7 +118,6 @@ def price(pairs: EligiblePairs, pot: Potentials, assigned_to: IntArray, net: Net
         starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
         top_sum[d[starts]] = np.maximum.reduceat(a, starts) * net.capacity[d[starts]]
     top_amount = int(a.max(initial=NEG))
-    limit = _RANK_LIMIT * (n_d * per_dwelling + n_r * per_registration)
     if len(idx) > limit:
         # Far from optimal: rank only the largest amounts (any violators are valid columns).
         cut = np.partition(a, len(a) - limit)[len(a) - limit]
@@ -106,6 +136,37 @@ def price(pairs: EligiblePairs, pot: Potentials, assigned_to: IntArray, net: Net
         order, rank, _starts = _ranks(r, a)
         keep[order[rank < per_registration]] = True
     dropped = int(a[~keep].max(initial=NEG)) if exact else top_amount
+    return Priced(_selected(pairs, idx[keep]), best, top_sum, dropped)
+
+
+def _selected(pairs: EligiblePairs, positions: IntArray) -> Arcs:
     sel: BoolArray = np.zeros(len(pairs), np.bool_)
-    sel[idx[keep]] = True
-    return Priced(pairs.arcs(sel), best, top_sum, dropped)
+    sel[positions] = True
+    return pairs.arcs(sel)
+
+
+def _price_far(pairs: EligiblePairs, amount: Signed, violating: BoolArray,
+               n_violating: int, assigned_to: IntArray, net: Network, threshold: int, limit: int,
+               per_dwelling: int, per_registration: int) -> Priced:
+    # Far from optimal (the first rounds: millions of violators). Gathering and ranking them all would cost
+    # more than the round's flow, so only the largest amounts are gathered: the cut that about `limit` of them
+    # pass, read off an evenly spaced sample (deterministic). What unpriced pairs could add is then bounded
+    # loosely: no registration gains more than the largest amount, and at most every slot gains it.
+    stride = max(1, len(amount) // _SAMPLE)
+    sample = np.asarray(amount[::stride][violating[::stride]], np.int64)
+    want = max(1, min(len(sample), len(sample) * limit // max(1, n_violating)))
+    cut = int(np.partition(sample, len(sample) - want)[len(sample) - want]) if len(sample) else threshold + 1
+    idx = np.flatnonzero(amount >= max(cut, threshold + 1))
+    idx = idx[assigned_to[pairs.r[idx]] != pairs.d[idx]]
+    a = amount[idx].astype(np.int64)
+    d, r = pairs.d[idx].astype(np.int64), pairs.r[idx].astype(np.int64)
+    top_amount = int(amount.max()) if len(amount) else NEG
+    keep = np.zeros(len(idx), np.bool_)
+    order, rank, _starts = _ranks(d, a)
+    keep[order[rank < per_dwelling]] = True
+    if per_registration:
+        order, rank, _starts = _ranks(r, a)
+        keep[order[rank < per_registration]] = True
+    best = np.full(len(assigned_to), max(0, top_amount), np.int64)
+    top_sum = max(0, top_amount) * np.asarray(net.capacity, np.int64)
+    return Priced(_selected(pairs, idx[keep]), best, top_sum, top_amount)

@@ -18,7 +18,8 @@ from matching.colgen import (
     initial_arcs,
     max_abs_score,
 )
-from matching.flow import flow_assign
+from matching.duals import residual_potentials
+from matching.flow import flow_assign, tie_break_among_optima
 from matching.network import Arcs, Network
 
 # Two one-slot dwellings; r0 (30 days) fits both, r1 (20) only d0, r2 (10) only d1 (earlier rejections).
@@ -101,3 +102,27 @@ def test_an_unfinished_run_bounds_what_it_has_not_priced(problem: Problem, slots
     assert result.value() + result.extra >= st_.big_m * best_fill + best_score
     if result.certified:
         assert (result.filled, int(result.arcs.s[result.chosen].sum())) == (best_fill, best_score)
+
+
+@PROPERTY
+@given(problems(max_dwellings=4, max_registrations=7, signed=True), st.integers(1, 3), st.booleans())
+def test_the_tie_break_among_optima_equals_the_tie_break_folded_into_the_costs(problem: Problem, slots: int,
+                                                                               empty: bool) -> None:
+    # Over every eligible pair: the optimum the potentials admit, with the best tie-break values, is the one
+    # the flow with score and tie-break folded into its costs finds (same fill, score and tie-break sum).
+    st_ = stages(problem, slots)
+    net = Network(st_.capacity)
+    full = eligible_arcs(problem, st_.dw, st_.rg)
+    if len(full) == 0:
+        return
+    plain = flow_assign(full, st_.dw.n, net, st_.ordering.tb_value, tie_break=False)
+    pot = residual_potentials(st_.dw.n, st_.rg.n, full, plain, net, st_.big_m)
+    among = tie_break_among_optima(full, plain, pot, st_.dw.n, net, st_.ordering.tb_value)
+    folded = flow_assign(full, st_.dw.n, net, st_.ordering.tb_value, tie_break=True)
+    tb = st_.ordering.tb_value
+    assert int(among.sum()) == int(folded.sum()) == int(plain.sum())
+    assert int(full.s[among].sum()) == int(full.s[folded].sum())
+    assert int(tb[full.r[among]].sum()) == int(tb[full.r[folded]].sum())
+    assert len(set(full.r[among].tolist())) == int(among.sum())
+    load = np.bincount(full.d[among], minlength=st_.dw.n)
+    assert (load <= st_.capacity).all()

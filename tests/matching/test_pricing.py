@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from matching_builders import build, reference_eligible, reference_score, stages
 from matching_strategies import PROPERTY, problems
 
-from matching import Problem, RegionPolicy
+from matching import Problem, RegionPolicy, pricing
 from matching.duals import Potentials
 from matching.network import Network
-from matching.pricing import Priced, price
+from matching.pricing import Priced, amounts, price
 from matching.sweep import NEG
 
 # Two dwellings, three registrations; scores are the waiting days (15, 22, 25: weight 1 per day, nothing else).
@@ -111,3 +111,60 @@ def test_pricing_finds_exactly_the_pairs_above_the_threshold(problem: Problem, k
     assert _pairs(priced) == expected
     for d, r, s in zip(priced.arcs.d.tolist(), priced.arcs.r.tolist(), priced.arcs.s.tolist(), strict=True):
         assert s == reference_score(problem, d, r)
+
+
+@PROPERTY
+@given(problems(max_dwellings=3, max_registrations=6, signed=True), st.sampled_from(["plain", "quota"]),
+       st.data())
+def test_amounts_in_32_bits_equal_those_in_64(problem: Problem, kind: str, data: st.DataObject) -> None:
+    # Potentials near the edge of 32 bits take the 64-bit path; small ones the 32-bit path: same amounts.
+    n_d, n_r = len(problem.dwellings), len(problem.registrations)
+    st_ = stages(problem, 1)
+    high = problem.registrations.support_intensity >= 2
+    capacity = np.ones(n_d, np.int64)
+    net = {"plain": Network(capacity), "quota": Network(capacity, high, quota=capacity)}[kind]
+    scale = data.draw(st.sampled_from([1, 1 << 30, 1 << 40]))
+    pi_d = np.array(data.draw(st.lists(st.integers(-80, 80), min_size=n_d, max_size=n_d))) * scale
+    pi_high = pi_d - data.draw(st.integers(0, 80)) * scale
+    pi_r = np.array(data.draw(st.lists(st.integers(-80, 80), min_size=n_r, max_size=n_r))) * scale
+    got = amounts(st_.sweep.pairs, Potentials(pi_d, pi_high, pi_r), net)
+    pairs = st_.sweep.pairs
+    head = np.where(high[pairs.r] & (kind == "quota"), pi_high[pairs.d], pi_d[pairs.d])
+    expected = pairs.s.astype(np.int64) + head - pi_r[pairs.r]
+    assert got.astype(np.int64).tolist() == expected.tolist()
+    if scale == 1 and len(pairs):
+        assert got.dtype == np.int32
+    if np.abs(expected).max(initial=0) >= 1 << 31:
+        assert got.dtype == np.int64
+
+
+@PROPERTY
+@given(problems(max_dwellings=3, max_registrations=6, signed=True), st.data())
+def test_far_from_optimal_pricing_keeps_true_violators_and_a_looser_bound(problem: Problem,
+                                                                          data: st.DataObject) -> None:
+    # With no room for ranking every violator, only the largest are gathered: each kept pair is still a
+    # violator, the best violator is kept, and what is left unpriced is bounded at least as loosely as exactly.
+    n_d, n_r = len(problem.dwellings), len(problem.registrations)
+    st_ = stages(problem, 1)
+    pi_d = np.array(data.draw(st.lists(st.integers(-80, 80), min_size=n_d, max_size=n_d)))
+    pi_r = np.array(data.draw(st.lists(st.integers(-80, 80), min_size=n_r, max_size=n_r)))
+    pot = Potentials(pi_d, pi_d, pi_r)
+    net = Network(np.ones(n_d, np.int64))
+    assigned = np.full(n_r, -1)
+    exact = price(st_.sweep.pairs, pot, assigned, net, threshold=0, per_dwelling=1, per_registration=1)
+    far = pricing._price_far(st_.sweep.pairs, amounts(st_.sweep.pairs, pot, net),
+                             amounts(st_.sweep.pairs, pot, net) > 0,
+                             int((amounts(st_.sweep.pairs, pot, net) > 0).sum()), assigned, net, 0, 1, 1, 1)
+    assert _pairs(far) <= _pairs(exact) | {(d, r) for d, r in _violators(st_, pot)}
+    assert all((d, r) in set(_violators(st_, pot)) for d, r in _pairs(far))
+    if _violators(st_, pot):
+        assert len(far.arcs) > 0
+    loose = min(int(far.best_per_registration.sum()), int(far.top_sum_per_dwelling.sum()))
+    tight = min(int(exact.best_per_registration.sum()), int(exact.top_sum_per_dwelling.sum()))
+    assert loose >= tight
+
+
+def _violators(st_: object, pot: Potentials) -> list[tuple[int, int]]:
+    pairs = st_.sweep.pairs  # type: ignore[attr-defined]
+    amount = pairs.s.astype(np.int64) + pot.dwelling[pairs.d] - pot.registration[pairs.r]
+    return [(int(d), int(r)) for d, r, a in zip(pairs.d, pairs.r, amount, strict=True) if a > 0]
