@@ -3,15 +3,20 @@
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 from service.config import get_settings
+from service.writer_gate import WriterGate
 
 # An execution option for work that never writes (on SQLite it then does not take the write lock).
 READ_ONLY = "doorstroom_read_only"
+# How long a writer waits for the database before it gives up with "database is locked" (SQLite only).
+SQLITE_BUSY_SECONDS = 15
+_GATES: "WeakKeyDictionary[Engine, WriterGate]" = WeakKeyDictionary()
 
 
 def make_engine(url: str, *, echo: bool = False, connections: int = 5) -> Engine:
@@ -25,13 +30,40 @@ def make_engine(url: str, *, echo: bool = False, connections: int = 5) -> Engine
     if not url.startswith("sqlite"):
         return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True, **pool)
     engine = create_engine(url, echo=echo, hide_parameters=True, **pool,
-                           connect_args={"check_same_thread": False, "timeout": 15})
+                           connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
     _configure_sqlite(engine)
     return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """SQLite pragmas, and BEGIN IMMEDIATE so a read-then-write transaction never fails on a stale snapshot."""
+    """SQLite pragmas, BEGIN IMMEDIATE so a read-then-write transaction never fails on a stale snapshot, and the
+    writer gate (service/writer_gate.py) so that writers queue in order instead of polling the lock."""
+    gate = _GATES[engine] = WriterGate()
+    dialect = engine.dialect
+    do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
+
+    def _commit(dbapi_connection: Any) -> None:
+        try:
+            do_commit(dbapi_connection)
+        finally:
+            gate.release(_raw(dbapi_connection))
+
+    def _rollback(dbapi_connection: Any) -> None:
+        try:
+            do_rollback(dbapi_connection)
+        finally:
+            gate.release(_raw(dbapi_connection))
+
+    # The dialect is this engine's own: its commit and rollback (the pool's reset on return included) end the
+    # transaction and then open the gate for the next writer.
+    dialect.do_commit = _commit  # type: ignore[method-assign]
+    dialect.do_rollback = _rollback  # type: ignore[method-assign]
+
+    @event.listens_for(engine, "checkin")
+    @event.listens_for(engine, "close")
+    def _on_release(dbapi_connection: Any, _record: Any) -> None:
+        # A connection back in the pool, or closed, writes nothing: never let it keep the gate.
+        gate.release(dbapi_connection)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -40,7 +72,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -48,8 +80,26 @@ def _configure_sqlite(engine: Engine) -> None:
         # Writers queue on the database lock up front instead of failing later with "database is locked":
         # that is what makes the version checks on updates safe under concurrency. Work that only reads
         # (READ_ONLY) begins deferred, so it does not hold up the writers.
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        raw = _raw(connection.connection)
+        gate.acquire(raw, timeout=SQLITE_BUSY_SECONDS)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.release(raw)
+            raise
+
+
+def writer_gate(engine: Engine) -> WriterGate | None:
+    """The writer gate of a SQLite engine (None for PostgreSQL, which locks rows, not the database)."""
+    return _GATES.get(engine)
+
+
+def _raw(connection: Any) -> Any:
+    """The sqlite3 connection behind a pooled connection (or the connection itself)."""
+    return getattr(connection, "dbapi_connection", connection)
 
 
 @lru_cache
