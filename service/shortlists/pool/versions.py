@@ -32,6 +32,11 @@ DOC_CHANGED = "doorstroom.changed_documents"
 UPDATED = "doorstroom.updated_registrations"
 # Registrations claimed in this transaction (locked, and kept loaded until commit).
 CLAIMED = "doorstroom.claimed_registrations"
+# Registrations this transaction inserted, by id, kept loaded until commit (the identity map holds objects only
+# weakly): unless it also wrote one of their exemptions, their document is at hand, there is no older version, and
+# no other transaction can see (or lock) the row yet.
+CREATED = "doorstroom.created_registrations"
+EXEMPTED = "doorstroom.exempted_registrations"
 # What the matcher reads of a registration row: a change to any other column cannot change its document.
 DOC_FIELDS = ("region_code", "birth_year", "adults", "children_birth_years", "annual_income_cents", "support_intensity",
               "low_stimulus", "needs_wheelchair", "needs_no_stairs", "contract", "ready_from", "waiting_since",
@@ -63,8 +68,10 @@ def _collect(session: OrmSession, _context: Any, _instances: Any) -> None:
     for obj in session.new:
         if isinstance(obj, Registration):
             document.add(obj.id)
+            session.info.setdefault(CREATED, {})[obj.id] = obj
         elif isinstance(obj, Exemption):
             document.add(obj.registration_id)
+            session.info.setdefault(EXEMPTED, set()).add(obj.registration_id)
         elif isinstance(obj, ShortlistCandidate):
             status_only.add(obj.registration_id)
     for obj in session.dirty:
@@ -77,6 +84,7 @@ def _collect(session: OrmSession, _context: Any, _instances: Any) -> None:
             (document if fields else status_only).add(obj.id)
         elif isinstance(obj, Exemption):
             document.add(obj.registration_id)
+            session.info.setdefault(EXEMPTED, set()).add(obj.registration_id)
         elif isinstance(obj, ShortlistCandidate):
             status_only.add(obj.registration_id)
     if document:
@@ -95,8 +103,8 @@ def _stamp(session: OrmSession) -> None:
     documents = session.info.pop(DOC_CHANGED, set())
     if ids:
         record_versions(session, ids, documents=documents)
-    session.info.pop(UPDATED, None)
-    session.info.pop(CLAIMED, None)
+    for key in (UPDATED, CLAIMED, CREATED, EXEMPTED):
+        session.info.pop(key, None)
 
 
 @event.listens_for(OrmSession, "after_rollback")
@@ -104,7 +112,7 @@ def _forget(session: OrmSession) -> None:
     # A rolled-back savepoint may have held some of these changes; stamping a registration whose view did not
     # change is harmless (its document and status match the newest version, so nothing is written).
     if not session.in_transaction():
-        for key in (CHANGED, DOC_CHANGED, UPDATED, CLAIMED):
+        for key in (CHANGED, DOC_CHANGED, UPDATED, CLAIMED, CREATED, EXEMPTED):
             session.info.pop(key, None)
 
 
@@ -136,6 +144,11 @@ def record_versions(session: OrmSession, registration_ids: Iterable[uuid.UUID],
     rest += [reg.id for reg in known if reg.match_digest is None]
     blobs: dict[str, bytes] = {}
     full = sorted({*rest, *(rid for rid in ids if rid in documents)})
+    created, full = _created_rows(session, full)
+    for reg in created:
+        data = doc_of(reg, []).encode()
+        blobs[digest := digest_of(data)] = data
+        changed.append((reg, digest))
     if full:
         changed += _with_documents(session, full, blobs)
     if not changed:
@@ -171,6 +184,24 @@ def _status_only_rows(session: OrmSession, ids: list[uuid.UUID]) -> tuple[list[R
         state = inspect(reg) if reg is not None else None
         if state is not None and state.persistent and not state.expired and rid in session.info.get(UPDATED, ()):
             known.append(reg)  # type: ignore[arg-type]
+        else:
+            rest.append(rid)
+    return known, rest
+
+
+def _created_rows(session: OrmSession, ids: list[uuid.UUID]) -> tuple[list[Registration], list[uuid.UUID]]:
+    """The loaded registrations among `ids` that this transaction inserted, with no exemption written: their
+    document needs no reads (the rest are read, locked, by `_with_documents`)."""
+    created: dict[uuid.UUID, Registration] = session.info.get(CREATED, {})
+    exempted: set[uuid.UUID] = session.info.get(EXEMPTED, set())
+    known: list[Registration] = []
+    rest: list[uuid.UUID] = []
+    for rid in ids:
+        reg = created.get(rid) if rid not in exempted else None
+        # A savepoint rolled back may have undone the insert (a replayed reference): then the object is not
+        # persistent, and the registration is read like any other.
+        if reg is not None and inspect(reg).persistent and not inspect(reg).expired:
+            known.append(reg)
         else:
             rest.append(rid)
     return known, rest

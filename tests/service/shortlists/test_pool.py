@@ -9,7 +9,7 @@ import random
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, select, text
 from sqlmodel import Session
 
 from service import migrations
@@ -19,9 +19,13 @@ from service.organisations.service import create_organisation
 from service.registrations import service as registrations_service
 from service.registrations.models import Registration
 from service.registrations.schemas import RegistrationCreate
+from service.shortlists.pool import versions
+from service.shortlists.pool.docs import digest_of, doc_of
+from service.shortlists.pool.models import RegistrationVersion
 from tests import factories
 from tests.service.helpers import if_match
 from tests.service.workflow.flow import DWELLING_AT, TODAY, World
+from tests.world import link_home
 
 UNTIL = (TODAY + timedelta(days=180)).isoformat()
 
@@ -132,5 +136,41 @@ def test_registrations_stored_without_a_version_get_one_when_the_database_is_upg
         migrations.upgrade(fresh_database_url)
         # The counter starts at 0 (migration 0005) and this backfill is the database's first registration change.
         assert versioned() == (1, 1)
+    finally:
+        engine.dispose()
+
+
+def test_a_new_registration_is_versioned_from_the_form_at_hand_and_equals_its_stored_document(fresh_database_url):
+    migrations.upgrade(fresh_database_url)
+    engine = make_engine(fresh_database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            care = create_organisation(session=session, kind=OrganisationKind.care_provider, name="care")
+            link_home(session, care.organisation)
+            session.commit()
+            read_back: list[str] = []
+
+            @event.listens_for(engine, "before_cursor_execute")
+            def _watch(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+                if statement.lstrip().upper().startswith("SELECT") and "FROM registration" in statement:
+                    read_back.append(statement)
+
+            data = RegistrationCreate.model_validate(factories.registration())
+            registered = registrations_service.submit_registration(session=session, org=care.organisation, data=data)
+            session.commit()
+            event.remove(engine, "before_cursor_execute", _watch)
+            # The idempotency lookup reads by reference before the insert; the versioning at commit reads nothing.
+            assert len(read_back) == 1, read_back
+            reg_id = registered.record.id
+
+        with Session(engine) as session:
+            stored = session.get(Registration, reg_id)
+            assert stored is not None and stored.match_seq > 0
+            version = session.execute(select(RegistrationVersion).where(
+                RegistrationVersion.registration_id == reg_id)).scalars().one()
+            expected = doc_of(stored, []).encode()
+            assert (version.seq, version.digest) == (stored.match_seq, stored.match_digest) == (
+                stored.match_seq, digest_of(expected))
+            assert versions.load_blob(session, version.digest) == expected
     finally:
         engine.dispose()
