@@ -54,9 +54,13 @@ def _libpq_url(sqlalchemy_url: str) -> str:
 
 @contextmanager
 def _lock_held_elsewhere(database_url: str) -> Iterator[None]:
-    """Hold the tick lock from a session of its own, as another worker or replica would."""
+    """Hold the tick lock from a session of its own, as another worker or replica would.
+
+    A worker's tick holds the lock while it runs (on a slow machine, long enough to be caught at it): wait up to
+    10 s for that tick to end; a lock that stays taken is a failure."""
     with psycopg.connect(_libpq_url(database_url), autocommit=True) as other:
-        assert other.execute("SELECT pg_try_advisory_lock(%s)", (TICK_LOCK_KEY,)).fetchone() == (True,)
+        _wait_for(lambda: other.execute("SELECT pg_try_advisory_lock(%s)", (TICK_LOCK_KEY,)).fetchone() == (True,),
+                  10, "the tick lock to be free")
         yield
         other.execute("SELECT pg_advisory_unlock(%s)", (TICK_LOCK_KEY,))
 
