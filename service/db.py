@@ -1,6 +1,6 @@
 """The database engine and the per-request session that owns the transaction."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Annotated, Any
 from weakref import WeakKeyDictionary
@@ -40,24 +40,19 @@ def _configure_sqlite(engine: Engine) -> None:
     writer gate (service/writer_gate.py) so that writers queue in order instead of polling the lock."""
     gate = _GATES[engine] = WriterGate()
     dialect = engine.dialect
-    do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
 
-    def _commit(dbapi_connection: Any) -> None:
-        try:
-            do_commit(dbapi_connection)
-        finally:
-            gate.release(_raw(dbapi_connection))
-
-    def _rollback(dbapi_connection: Any) -> None:
-        try:
-            do_rollback(dbapi_connection)
-        finally:
-            gate.release(_raw(dbapi_connection))
+    def _then_release(end: Callable[[Any], None]) -> Callable[[Any], None]:
+        def ended(dbapi_connection: Any) -> None:
+            try:
+                end(dbapi_connection)
+            finally:
+                gate.release(_raw(dbapi_connection))
+        return ended
 
     # The dialect is this engine's own: its commit and rollback (the pool's reset on return included) end the
     # transaction and then open the gate for the next writer.
-    dialect.do_commit = _commit  # type: ignore[method-assign]
-    dialect.do_rollback = _rollback  # type: ignore[method-assign]
+    dialect.do_commit = _then_release(dialect.do_commit)  # type: ignore[method-assign,assignment]
+    dialect.do_rollback = _then_release(dialect.do_rollback)  # type: ignore[method-assign,assignment]
 
     @event.listens_for(engine, "checkin")
     @event.listens_for(engine, "close")

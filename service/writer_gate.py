@@ -73,9 +73,3 @@ class WriterGate:
         """Whether nobody holds the gate."""
         with self._mutex:
             return self._holder is None
-
-    @property
-    def waiting(self) -> int:
-        """How many transactions wait for the gate (for tests and diagnostics)."""
-        with self._mutex:
-            return len(self._waiting)

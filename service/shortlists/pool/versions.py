@@ -200,8 +200,9 @@ def _created_rows(session: OrmSession, ids: list[uuid.UUID]) -> tuple[list[Regis
         reg = created.get(rid) if rid not in exempted else None
         # A savepoint rolled back may have undone the insert (a replayed reference): then the object is not
         # persistent, and the registration is read like any other.
-        if reg is not None and inspect(reg).persistent and not inspect(reg).expired:
-            known.append(reg)
+        state = inspect(reg) if reg is not None else None
+        if state is not None and state.persistent and not state.expired:
+            known.append(reg)  # type: ignore[arg-type]
         else:
             rest.append(rid)
     return known, rest
