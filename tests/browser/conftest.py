@@ -45,6 +45,11 @@ CHROMIUM = os.environ.get("DOORSTROOM_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
+# CI runs two pytest workers, Chromium, PostgreSQL and the live servers on two cores: a page that loads in a
+# fraction of a second alone can take over ten seconds while the other worker solves a matching round. The waits
+# are long so that only a screen that never arrives fails, not one that arrives late.
+ACTION_TIMEOUT_MS = 30_000
+EXPECT_TIMEOUT_MS = 15_000
 _skipped_reason: list[str] = []
 
 
@@ -70,8 +75,9 @@ def browser() -> Iterator[Any]:
     if missing:
         _skipped_reason.append(missing)
         pytest.skip(f"BROWSER TESTS SKIPPED: {missing}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield chromium
@@ -201,7 +207,7 @@ def context(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     """A fresh browser profile at 1280x800. `bypass_csp` lets axe-core be injected; the CSP itself is tested in a
     context without it (test_foundation.py)."""
     ctx = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, bypass_csp=True, locale="nl-NL")
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(ACTION_TIMEOUT_MS)
     yield ctx
     ctx.close()
 
