@@ -32,8 +32,8 @@ TICK_LOCK_KEY = 0x646F6F727469636B
 # What a skipped tick reports, so that callers always see the same keys (the test of the skip checks they match).
 _NOTHING_DONE = {"offers_expired": 0, "offers_surfaced": 0, "shortlists_rematched": 0, "shortlists_surfaced": 0,
                  "registrations_resumed": 0, "rounds_failed": 0, "registrations_erased": 0, "drafts_deleted": 0,
-                 "run_inputs_expired": 0,
-                 "audit_records_deleted": 0, "deliveries_tried": 0}
+                 "run_inputs_expired": 0, "audit_records_deleted": 0, "sessions_deleted": 0,
+                 "setup_links_deleted": 0, "deliveries_tried": 0}
 
 
 @contextmanager

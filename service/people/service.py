@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete, or_
 from sqlmodel import Session, col, func, select
 
 from service import clock
@@ -103,6 +104,14 @@ def _valid_token(session: Session, token: str) -> tuple[SetupToken, Person, Orga
     if setup.used_at is not None or setup.expires_at <= clock.now() or not person.active:
         return None
     return setup, person, organisation
+
+
+def delete_spent_setup_links(*, session: Session, at: datetime) -> int:
+    """Delete the set-up links that can no longer be used (used, replaced or expired): a link is a way in, and
+    its use is in the audit. Returns how many."""
+    result = session.execute(delete(SetupToken).where(
+        or_(col(SetupToken.used_at).is_not(None), col(SetupToken.expires_at) <= at)))
+    return int(result.rowcount)  # type: ignore[attr-defined]  # a DML result counts its rows
 
 
 def setup_info(*, session: Session, token: str) -> tuple[SetupToken, Person, Organisation]:

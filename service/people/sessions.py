@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, and_, not_
 from sqlmodel import Session, col, delete, func, select
 
 from service import clock
@@ -211,13 +212,22 @@ def second_factor_failed(*, session: Session, signed: SignedIn, address: str, ho
 
 def list_sessions(*, session: Session, person: Person) -> list[PersonSession]:
     """A person's live sessions, newest first."""
-    now = clock.now()
-    rows = session.exec(select(PersonSession).where(PersonSession.person_id == person.id,
-                                                    col(PersonSession.revoked_at).is_(None),
-                                                    col(PersonSession.expires_at) > now,
-                                                    col(PersonSession.last_seen_at) > now - IDLE_TIMEOUT)
+    rows = session.exec(select(PersonSession).where(PersonSession.person_id == person.id, _live(clock.now()))
                         .order_by(col(PersonSession.created_at).desc(), col(PersonSession.id)))
     return list(rows)
+
+
+def delete_ended(*, session: Session, at: datetime) -> int:
+    """Delete every session that can no longer be used (revoked, idle or past its absolute end): each holds an
+    address and a browser's name, and what a session did is in the audit already. Returns how many."""
+    result = session.execute(delete(PersonSession).where(not_(_live(at))))
+    return int(result.rowcount)  # type: ignore[attr-defined]  # a DML result counts its rows
+
+
+def _live(now: datetime) -> ColumnElement[bool]:
+    # The rule of authenticate(), as SQL: not revoked, before its absolute end, used within the idle timeout.
+    return and_(col(PersonSession.revoked_at).is_(None), col(PersonSession.expires_at) > now,
+                col(PersonSession.last_seen_at) > now - IDLE_TIMEOUT)
 
 
 def revoke_session(*, session: Session, signed: SignedIn, session_id: uuid.UUID) -> None:

@@ -10,6 +10,10 @@ Three periods, in days, each a `DOORSTROOM_RETENTION_*` setting that a region ma
 - audit records, counted from when they were written: deleted, except the state transitions of dwellings and
   shortlist candidates the monitor counts (ids and states, no personal data). Records about a registration follow
   its region's period, all others the setting.
+
+Sign-in sessions and set-up links have no period: each is deleted once it can no longer be used (a session
+revoked, idle or past its end; a link used, replaced or expired), since it keeps an address, a browser's name or
+a way in, and the audit already says what was done with it.
 """
 
 import uuid
@@ -25,6 +29,8 @@ from service.audit.models import AuditRecord
 from service.config import get_settings
 from service.errors import NotFound
 from service.organisations.models import Organisation
+from service.people import service as people_service
+from service.people import sessions
 from service.privacy import erasure
 from service.privacy.schemas import RetentionPublic, RetentionPut
 from service.regions import scope
@@ -114,6 +120,8 @@ def apply_retention(*, session: Session, at: datetime | None = None) -> dict[str
         "audit_records_deleted": _delete_audit(session=session, at=at, default=default,
                                                own={c: p.audit_days for c, (r, p) in regions.items()
                                                     if r.retention_audit_days}),
+        "sessions_deleted": sessions.delete_ended(session=session, at=at),
+        "setup_links_deleted": people_service.delete_spent_setup_links(session=session, at=at),
     }
 
 

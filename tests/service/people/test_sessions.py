@@ -1,13 +1,20 @@
 """Server-side sessions: idle and absolute expiry on a controlled clock, listing and revoking, sign-out and sign-out
 everywhere, CSRF on every state-changing request made with the cookie, and the audit naming the person."""
 
-from fastapi.testclient import TestClient
+import uuid
 
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from service.errors import NotFound
 from service.organisations import service as organisations_service
-from service.people.models import PersonRole
+from service.people import service as people_service
+from service.people.models import Person, PersonRole, PersonSession, SetupPurpose, SetupToken
+from service.privacy.retention import apply_retention
 from tests import factories
 from tests.service.helpers import create_registration, problem
-from tests.service.people.conftest import sign_in
+from tests.service.people.conftest import PASSWORD, sign_in
 
 ME = "/v1/auth/me"
 SESSIONS = "/v1/auth/sessions"
@@ -147,3 +154,55 @@ def test_a_bearer_key_wins_over_a_cookie(signed_in, client_for):
     both = TestClient(person.app, base_url="https://testserver", cookies=dict(person.cookies),
                       headers={"Authorization": other.headers["Authorization"]})
     assert both.get("/v1/registrations").status_code == 200  # the care provider's key acts, not the corporation
+
+
+def _sessions_of(session, account) -> int:  # type: ignore[no-untyped-def]
+    return len(session.exec(select(PersonSession).where(PersonSession.person_id == account.person.id)).all())
+
+
+def test_the_tick_deletes_sessions_that_ended_and_keeps_the_live_ones(make_account, browser, session, frozen_clock):
+    idle, busy = make_account("corporation"), make_account("corporation")
+    left_idle = browser()
+    sign_in(left_idle, idle)
+    frozen_clock.advance(minutes=30)  # idle for exactly the timeout: ended
+    laptop, phone = browser(), browser()
+    sign_in(laptop, busy)
+    sign_in(phone, busy)
+    phone_id = next(s["id"] for s in laptop.get(SESSIONS).json() if not s["current"])
+    assert laptop.delete(f"{SESSIONS}/{phone_id}").status_code == 204
+    assert (_sessions_of(session, idle), _sessions_of(session, busy)) == (1, 2)
+
+    counts = apply_retention(session=session, at=frozen_clock.moment)
+
+    assert counts["sessions_deleted"] >= 2
+    assert (_sessions_of(session, idle), _sessions_of(session, busy)) == (0, 1)
+    assert laptop.get(ME).status_code == 200
+    frozen_clock.advance(hours=12)  # past its absolute end, however busy
+    apply_retention(session=session, at=frozen_clock.moment)
+    assert _sessions_of(session, busy) == 0
+
+
+def test_the_tick_deletes_set_up_links_once_used_replaced_or_expired(session, make_org, frozen_clock):
+    org, _ = make_org("corporation")
+    person, replaced = people_service.create_person(session=session, organisation=org, name="Nieuwe Collega",
+                                                    email=f"n-{uuid.uuid4().hex[:8]}@example.org",
+                                                    role=PersonRole.member)
+    current = people_service.issue_setup_link(session=session, person=person, purpose=SetupPurpose.setup)
+    used_by_other = people_service.create_person(session=session, organisation=org, name="Andere Collega",
+                                                 email=f"a-{uuid.uuid4().hex[:8]}@example.org",
+                                                 role=PersonRole.member)
+    people_service.complete_setup(session=session, token=used_by_other[1].token, password=PASSWORD)
+
+    def links(who: Person) -> int:
+        return len(session.exec(select(SetupToken).where(SetupToken.person_id == who.id)).all())
+
+    assert (links(person), links(used_by_other[0])) == (2, 1)
+    apply_retention(session=session, at=frozen_clock.moment)
+    assert (links(person), links(used_by_other[0])) == (1, 0)
+    assert people_service.setup_info(session=session, token=current.token)[1].id == person.id
+    with pytest.raises(NotFound):  # the replaced link is gone, and no more usable than before
+        people_service.setup_info(session=session, token=replaced.token)
+
+    frozen_clock.advance(hours=72)  # the current link's lifetime is up
+    apply_retention(session=session, at=frozen_clock.moment)
+    assert links(person) == 0

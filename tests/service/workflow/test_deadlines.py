@@ -20,7 +20,7 @@ ZERO = {"offers_expired": 0, "offers_surfaced": 0, "shortlists_rematched": 0, "s
         "registrations_resumed": 0}
 # What a tick with nothing past its retention period reports beside the deadlines (service.privacy.retention).
 NOTHING_RETAINED = {"registrations_erased": 0, "drafts_deleted": 0, "run_inputs_expired": 0,
-                    "audit_records_deleted": 0}
+                    "audit_records_deleted": 0, "sessions_deleted": 0, "setup_links_deleted": 0}
 
 U16_MUNICIPALITIES = ("GM0344", "GM0356")  # as tests/service/workflow/flow.py sets up U16
 
