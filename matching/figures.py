@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -49,6 +49,18 @@ class HousingFigures:
         return int(self.income_limits(np.array([persons]), np.array([pension_age]))[0])
 
 
+def reduce_read_only(obj: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Pickle a frozen dataclass whose mappings are read-only views: as its class and fields, each view as a plain
+    dict, rebuilt through the constructor. A MappingProxyType cannot be pickled itself, and problems are pickled
+    to be solved in another process."""
+    values = {f.name: dict(v) if isinstance(v := getattr(obj, f.name), MappingProxyType) else v for f in fields(obj)}
+    return _rebuilt, (type(obj), values)
+
+
+def _rebuilt(cls: Any, values: dict[str, Any]) -> Any:
+    return cls(**values)
+
+
 @dataclass(frozen=True)
 class FiguresTable:
     """Housing figures by year; looking up a missing year raises MissingFiguresError."""
@@ -57,6 +69,9 @@ class FiguresTable:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_year", MappingProxyType(dict(self.by_year)))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return reduce_read_only(self)
 
     def for_year(self, year: int) -> HousingFigures:
         """Return the figures of a year or raise MissingFiguresError."""

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matching.cbs import validate_neighbourhood_code
-from matching.figures import FiguresTable
+from matching.figures import FiguresTable, reduce_read_only
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -300,6 +300,9 @@ class Problem:
     neighbourhood_vulnerability: Mapping[str, int] = field(default_factory=dict)
     recent_placements: Mapping[str, int] = field(default_factory=dict)
     rejected_pairs: tuple[tuple[int, int], ...] = ()
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return reduce_read_only(self)
 
     def __post_init__(self) -> None:
         _set(self, "policies", tuple(self.policies))

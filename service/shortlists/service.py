@@ -26,7 +26,7 @@ from service.errors import Gone, NotFound
 from service.housing_figures import housing_figures
 from service.organisations.models import Organisation
 from service.registrations.models import REGISTRATION_STATES, Registration, RegistrationStatus
-from service.shortlists import snapshot
+from service.shortlists import snapshot, solver_process
 from service.shortlists.models import (
     CANDIDATE_STATES,
     SHORTLIST_STATES,
@@ -167,8 +167,8 @@ def _solve_and_claim(session: Session, context: Context, dwelling_rows: Sequence
         problem = _problem(view.prepared.registrations, dwelling_rows, context, rejected, view.prepared.row_of)
         available = _withhold(view, withheld)
         if kind == RunKind.round:
-            result = matching.solve(problem, solve_params(seconds),
-                                    prepared=view.prepared.tables.with_available(available))
+            result = solver_process.solve(problem, solve_params(seconds),
+                                          prepared=view.prepared.tables.with_available(available))
         else:
             result = _instant(problem, view, available, seconds)
         row_of = view.prepared.row_of
@@ -460,8 +460,8 @@ def replay_run(*, session: Session, run: MatchingRun) -> matching.MatchResult | 
                        doc["rejected_pairs"], view.prepared.row_of)
     available = _withhold(view, set(doc["withheld"]))
     if run.kind == RunKind.round:
-        return matching.solve(problem, replay_params(doc.get("params")),
-                              prepared=view.prepared.tables.with_available(available))
+        return solver_process.solve(problem, replay_params(doc.get("params")),
+                                    prepared=view.prepared.tables.with_available(available))
     return _instant(problem, view, available, DEFAULT_ROUND_SECONDS)
 
 
@@ -484,7 +484,7 @@ def _replay_copied(doc: dict[str, Any], kind: RunKind) -> matching.MatchResult |
                             context=Context.from_json(doc["context"]),
                             rejected_pairs=[(d, r) for d, r in doc["context"].get("rejected_pairs", [])])
     if kind == RunKind.round:
-        return matching.solve(problem, solve_params(DEFAULT_ROUND_SECONDS))
+        return solver_process.solve(problem, solve_params(DEFAULT_ROUND_SECONDS))
     return matching.instant_shortlist(problem, 0, solve_params(DEFAULT_ROUND_SECONDS))
 
 

@@ -1,7 +1,8 @@
 """What-if: a region's policy changed on paper, evaluated on the current open dwellings and registrations.
 
-Both policies are solved with `matching.solve` on the same inputs (the region's open dwellings, every matchable
-registration, exemptions included), with the same seed and limit. Nothing is written except one audit record.
+Both policies are solved with `matching.solve` (in the matcher's process, service.shortlists.solver_process) on
+the same inputs (the region's open dwellings, every matchable registration, exemptions included), with the same
+seed and limit. Nothing is written except one audit record.
 """
 
 import uuid
@@ -18,7 +19,7 @@ from service.regions import scope
 from service.regions import service as regions_service
 from service.regions.schemas import Policy
 from service.shortlists import service as shortlists_service
-from service.shortlists import snapshot
+from service.shortlists import snapshot, solver_process
 from service.shortlists.rows import RegistrationRow
 from service.stuck import service as stuck_service
 from service.whatif.schemas import Outcome, Unstuck, WhatIfPublic, WhatIfRequest
@@ -41,7 +42,7 @@ def _outcome(problem: matching.Problem, rows: list[RegistrationRow], seconds: fl
     if not rows or not problem.dwellings.ids:
         return Outcome(eligible_registrations=eligible, filled_slots=0, mean_wait_days=None,
                        solver_status="NOT_RUN"), diagnoses, set()
-    result = matching.solve(problem, shortlists_service.solve_params(seconds))
+    result = solver_process.solve(problem, shortlists_service.solve_params(seconds))
     waits = [rows[c.registration_index].waiting_days for s in result.shortlists for c in s.candidates]
     nominated = {c.registration_id for s in result.shortlists for c in s.candidates}
     mean = round(sum(waits) / len(waits), 2) if waits else None
