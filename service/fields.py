@@ -1,7 +1,7 @@
 """Field types shared by the input documents: Dutch postcodes, CBS codes, money, coordinates, references."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -16,6 +16,8 @@ from pydantic import (
     field_validator,
 )
 from pydantic_core import PydanticCustomError, core_schema
+
+from service import clock
 
 # The Netherlands' bounding box, Wadden islands and southern Limburg included; a point outside is a typo or a
 # swapped lat/lon, both of which would silently break every distance rule.
@@ -171,7 +173,7 @@ def check_past_instant(value: datetime) -> datetime:
     """
     if value.year < EARLIEST_YEAR:
         raise ValueError(f"must not lie before {EARLIEST_YEAR}")
-    now = datetime.now(UTC)
+    now = clock.now()
     if value.replace(tzinfo=None) > now.replace(tzinfo=None) + timedelta(days=2) or (
             value.tzinfo is not None and value > now):
         raise ValueError("must not lie in the future")
@@ -182,7 +184,7 @@ def check_within_years(years: int) -> Any:
     """A validator refusing an instant more than `years` ahead (year 9999 at -01:00 cannot even be stored in UTC)."""
 
     def _check(value: datetime | None) -> datetime | None:
-        if value is not None and value.replace(tzinfo=None) > datetime.now(UTC).replace(tzinfo=None) + timedelta(
+        if value is not None and value.replace(tzinfo=None) > clock.now().replace(tzinfo=None) + timedelta(
                 days=365 * years):
             raise ValueError(f"must lie within {years} years from now")
         return value

@@ -6,12 +6,12 @@ exactly as POST /v1/dwellings does.
 """
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from service import clock
 from service.dwellings import service as dwellings
 from service.dwellings.schemas import DwellingCreate
 from service.errors import InvalidFields
@@ -129,7 +129,7 @@ def check(*, session: Session, corporation: Organisation, table: Table) -> tuple
 def template() -> bytes:
     """The template workbook: the header row with two example rows, and a sheet explaining each column."""
     # Available from today: a fixed date would fall out of the form's window as the years pass.
-    today = datetime.now(UTC).date().isoformat()
+    today = clock.now().date().isoformat()
     return template_bytes(title="dwellings", columns=COLUMNS, required=[c for c in COLUMNS if c not in OPTIONAL],
                           examples=[{**row, "available_from": today} for row in EXAMPLES])
 

@@ -9,12 +9,12 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from service import clock
 from service.errors import FieldError, InvalidFields, field_errors
 from service.imports import collector
 from service.imports.tables import Table, template_bytes
@@ -380,6 +380,6 @@ def write(*, session: Session, coordinator: Organisation, report: Report) -> Rep
 def template() -> bytes:
     """The template workbook: the header row with two example rows, and a sheet explaining each column."""
     # Ready from today: a fixed date would fall out of the form's window as the years pass.
-    today = datetime.now(UTC).date().isoformat()
+    today = clock.now().date().isoformat()
     return template_bytes(title="registrations", columns=COLUMNS, required=REQUIRED,
                           examples=[{**row, "ready_from": today} for row in EXAMPLES])

@@ -2,13 +2,13 @@
 dwelling yet, the timeline, and pause, resume and withdraw. Every step calls the service its API route calls."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from service import clock
 from service.errors import Conflict, InvalidFields, PreconditionFailed
 from service.registrations import service as registrations_service
 from service.registrations.models import OPEN_STATUSES, RegistrationStatus
@@ -83,7 +83,7 @@ def _client(page: Page, registration_id: uuid.UUID, *, errors: list[tuple[str, s
                        labels=STATUS_LABELS, tones=STATUS_TONES, open=RegistrationStatus(reg.status) in OPEN_STATUSES,
                        reason_options=[(r.code, r.nl if page.language == "nl" else r.en)
                                        for r in reasons.CLIENT_REASONS],
-                       errors=errors or [], notice=notice, today=date.today())
+                       errors=errors or [], notice=notice, today=clock.now().date())
 
 
 @router.get("/clienten/{registration_id}")
