@@ -7,15 +7,16 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
+from sqlmodel import Session
 
 from service import housing_figures
 from service.auth import CareProvider, CareProviderOrCoordinator, Coordinator
 from service.concurrency import etag, expected_version
-from service.db import SessionDep
+from service.db import SessionDep, commit_before_answering
 from service.errors import FieldError, InvalidFields, problem_responses
 from service.pagination import Page, Paging
 from service.registrations import service
-from service.registrations.models import RegistrationStatus
+from service.registrations.models import Registration, RegistrationStatus
 from service.registrations.schemas import (
     CandidateProfile,
     RegionMove,
@@ -33,9 +34,12 @@ IfMatch = Annotated[str | None, Header(description="the ETag you last read; requ
 IfMatchOptional = Annotated[str | None, Header(description="the ETag you last read (optional here)")]
 
 
-def _answer(response: Response, reg: RegistrationPublic) -> RegistrationPublic:
-    response.headers["ETag"] = etag(reg.version)
-    return reg
+def _answer(session: Session, response: Response, reg: Registration) -> RegistrationPublic:
+    # The work is committed first: on SQLite the write lock is free again while the answer is built.
+    commit_before_answering(session)
+    public = service.to_public(reg)
+    response.headers["ETag"] = etag(public.version)
+    return public
 
 
 @router.post(
@@ -53,7 +57,7 @@ def submit_registration(
     if not registered.created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"{router.prefix}/{registered.record.id}"
-    return _answer(response, service.to_public(registered.record))
+    return _answer(session, response, registered.record)
 
 
 @router.get("", response_model=Page[RegistrationPublic], responses=problem_responses(401, 403, 422))
@@ -67,6 +71,7 @@ def list_registrations(
     rows, total = service.list_registrations(
         session=session, org=org, status=status_filter, limit=paging.limit, offset=paging.offset
     )
+    commit_before_answering(session)
     return Page(items=[service.to_public(r) for r in rows], total=total, limit=paging.limit, offset=paging.offset)
 
 
@@ -76,7 +81,7 @@ def get_registration(
 ) -> RegistrationPublic:
     """Read one registration (audited)."""
     reg = service.read_registration(session=session, org=org, registration_id=registration_id)
-    return _answer(response, service.to_public(reg))
+    return _answer(session, response, reg)
 
 
 @router.get(
@@ -117,7 +122,7 @@ def update_registration(
         session=session, org=org, registration_id=registration_id, data=data,
         expected_version=expected_version(if_match),
     )
-    return _answer(response, service.to_public(reg))
+    return _answer(session, response, reg)
 
 
 @router.post(
@@ -138,7 +143,7 @@ def withdraw_registration(
         session=session, org=org, registration_id=registration_id, reason=data.reason if data else None,
         expected_version=expected_version(if_match) if if_match is not None else None,
     )
-    return _answer(response, service.to_public(reg))
+    return _answer(session, response, reg)
 
 
 @router.put(
@@ -154,7 +159,7 @@ def set_waiting_since(
         session=session, org=org, registration_id=registration_id, waiting_since=data.waiting_since,
         reason=data.reason,
     )
-    return _answer(response, service.to_public(reg))
+    return _answer(session, response, reg)
 
 
 @router.put(
@@ -171,4 +176,4 @@ def move_region(
     region's office holds the list."""
     reg = changes.move_registration_region(session=session, org=org, registration_id=registration_id,
                                            region=data.region, reason=data.reason)
-    return _answer(response, service.to_public(reg))
+    return _answer(session, response, reg)
