@@ -13,11 +13,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from service import ratelimit
-from service.db import READ_ONLY, SessionDep
+from service.db import SessionDep, reading
 from service.errors import Forbidden, Unauthorised
 from service.organisations import service as organisations_service
 from service.organisations.models import ApiKey, Organisation, OrganisationKind
@@ -81,13 +80,10 @@ def _look_up_key(session: Session, api_key: str) -> tuple[ApiKey, Organisation] 
     session without a second read, and the key's last use is written with the request's changes. (PostgreSQL
     locks rows, not the database: there the lookup is the request transaction's first statement.)
     """
-    bind = session.get_bind()
-    if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
-        with Session(bind.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as reader:
-            read = organisations_service.find_key(session=reader, api_key=api_key)
-        found = None if read is None else (session.merge(read[0], load=False), session.merge(read[1], load=False))
-    else:
-        found = organisations_service.find_key(session=session, api_key=api_key)
+    with reading(session) as reader:
+        found = organisations_service.find_key(session=reader, api_key=api_key)
+    if found is not None and reader is not session:
+        found = (session.merge(found[0], load=False), session.merge(found[1], load=False))
     if found is not None:
         organisations_service.note_use(session=session, key=found[0])
     return found

@@ -1,6 +1,7 @@
 """The database engine and the per-request session that owns the transaction."""
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Annotated, Any
 from weakref import WeakKeyDictionary
@@ -118,6 +119,40 @@ def get_session() -> Iterator[Session]:
     """One transaction per request: nothing a failed request did is left half-written."""
     with Session(get_engine(), expire_on_commit=False) as session:
         yield from transaction(session)
+
+
+# In a session's info while its transaction holds a connection of the database (has begun there, not only in the
+# session): set and cleared by the two listeners below.
+_ON_DATABASE = "doorstroom.on_database"
+
+
+@event.listens_for(Session, "after_begin")
+def _on_database(session: Session, _transaction: Any, _connection: Any) -> None:
+    session.info[_ON_DATABASE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _off_database(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_ON_DATABASE, None)
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """A session for the reads a request makes before its first write.
+
+    On SQLite, while the request's transaction has not begun, a read-only session of its own: the write transaction
+    (which takes the one write lock) then begins only at the first write, not while the request still looks things
+    up and checks them. Objects read there are detached afterwards; `session.merge(obj, load=False)` joins one to
+    the request's session. On PostgreSQL, which locks rows and not the database, and inside a transaction already
+    begun, the request's own session.
+    """
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "sqlite" and not session.info.get(_ON_DATABASE):
+        with Session(bind.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as reader:
+            yield reader
+    else:
+        yield session
 
 
 def commit_before_answering(session: Session) -> None:

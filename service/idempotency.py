@@ -22,6 +22,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from service.audit import service as audit
+from service.db import reading
 from service.errors import Conflict
 from service.organisations.models import Organisation
 
@@ -66,21 +67,27 @@ def digest_of(data: BaseModel) -> str:
 
 
 def create_once(*, session: Session, org: Organisation, kind: Kind[R], data: BaseModel,
-                find: Callable[[], R | None], make: Callable[[str], R]) -> Created[R]:
+                find: Callable[[Session], R | None], make: Callable[[Session, str], R]) -> Created[R]:
     """The record `find` returns for this reference (a replay), or the one `make` builds from the body's digest.
 
     `make` checks what it must (its errors reach the client as they are) and returns the record unsaved; it is
-    called only when no record has the reference.
+    called only when no record has the reference. Both only read, in the session they are given: on SQLite one
+    of its own before the write transaction begins (service.db.reading), so the write lock is taken for the insert
+    and the audit alone. A record inserted meanwhile by another request is caught by the reference's unique
+    constraint, and then replayed.
     """
     digest = digest_of(data)
-    existing = find()
+    with reading(session) as reader:
+        existing = find(reader)
+        record = make(reader, digest) if existing is None else None
     if existing is not None:
-        return _replayed(session=session, org=org, kind=kind, existing=existing, digest=digest)
-    record = make(digest)
+        joined = existing if reader is session else session.merge(existing, load=False)
+        return _replayed(session=session, org=org, kind=kind, existing=joined, digest=digest)
+    assert record is not None
     refused = _insert(session, record, direct=kind.direct_insert)
     if refused is not None:
         # Lost a race with a concurrent identical request (the transaction is still usable): replay its record.
-        existing = find()
+        existing = find(session)
         if existing is None:
             raise refused
         return _replayed(session=session, org=org, kind=kind, existing=existing, digest=digest)

@@ -143,12 +143,12 @@ def check_references(*, session: Session, org: Organisation, data: DwellingField
 def offer_dwelling(*, session: Session, org: Organisation, data: DwellingCreate) -> Offered:
     """Store a corporation's offer; the same `external_ref` again never creates a second dwelling."""
 
-    def make(digest: str) -> Dwelling:
-        check_references(session=session, org=org, data=data)
+    def make(reader: Session, digest: str) -> Dwelling:
+        check_references(session=reader, org=org, data=data)
         return Dwelling(corporation_id=org.id, external_ref=data.external_ref, create_digest=digest, **_columns(data))
 
     return create_once(session=session, org=org, kind=OFFER, data=data, make=make,
-                       find=lambda: _by_external_ref(session=session, org=org, external_ref=data.external_ref))
+                       find=lambda reader: _by_external_ref(session=reader, org=org, external_ref=data.external_ref))
 
 
 def _by_external_ref(*, session: Session, org: Organisation, external_ref: str) -> Dwelling | None:

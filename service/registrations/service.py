@@ -198,9 +198,9 @@ def stored_digests(*, session: Session, org: Organisation, client_refs: list[str
 def submit_registration(*, session: Session, org: Organisation, data: RegistrationCreate) -> Registered:
     """Store a care provider's registration; the same `client_ref` again never creates a second one."""
 
-    def make(digest: str) -> Registration:
-        region = _region_for(session=session, org=org, wanted=data.region)
-        _check_references(session=session, data=data)
+    def make(reader: Session, digest: str) -> Registration:
+        region = _region_for(session=reader, org=org, wanted=data.region)
+        _check_references(session=reader, data=data)
         now = utcnow()
         # Waiting time counts from the moment of registration: the very same instant as `created_at`.
         return Registration(care_provider_id=org.id, region_code=region, client_ref=data.client_ref,
@@ -208,7 +208,7 @@ def submit_registration(*, session: Session, org: Organisation, data: Registrati
                             waiting_since=now, **_columns(data))
 
     return create_once(session=session, org=org, kind=SUBMISSION, data=data, make=make,
-                       find=lambda: _by_client_ref(session=session, org=org, client_ref=data.client_ref))
+                       find=lambda reader: _by_client_ref(session=reader, org=org, client_ref=data.client_ref))
 
 
 def _region_for(*, session: Session, org: Organisation, wanted: str | None) -> str:

@@ -125,13 +125,14 @@ def test_an_insert_that_fails_for_another_reason_is_not_taken_for_a_replay(sessi
                           direct_insert=direct_insert)
     body = DwellingCreate.model_validate(factories.dwelling())
 
-    def unknown_owner(digest: str) -> Dwelling:
+    def unknown_owner(_reader: Session, digest: str) -> Dwelling:
         # A corporation that does not exist: the foreign key fails, and no dwelling has this reference.
         return Dwelling(corporation_id=uuid.uuid4(), external_ref=body.external_ref, create_digest=digest,
                         **dwellings._columns(body))
 
     with pytest.raises(IntegrityError):
-        create_once(session=session, org=org, kind=kind, data=body, make=unknown_owner, find=lambda: None)
+        create_once(session=session, org=org, kind=kind, data=body, make=unknown_owner,
+                    find=lambda _reader: None)
     if not direct_insert:
         # The savepoint leaves the transaction usable. (A direct insert's failure fails the request whole: on
         # PostgreSQL its transaction can only be rolled back.)

@@ -9,8 +9,14 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from service.db import READ_ONLY, make_engine, writer_gate
+from service import migrations
+from service.config import Settings
+from service.db import READ_ONLY, SQLITE_BUSY_SECONDS, get_session, make_engine, transaction, writer_gate
+from service.main import create_app
 from service.writer_gate import WriterGate
+from tests.service.helpers import problem
+from tests.service.workflow.conftest import Committing
+from tests.service.workflow.flow import single
 
 
 def _wait_until(condition, what: str) -> None:
@@ -134,3 +140,34 @@ def test_many_concurrent_read_modify_writes_all_succeed_and_none_is_lost(engine)
 
 def test_postgresql_engines_have_no_gate():
     assert writer_gate(make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")) is None
+
+
+def test_a_registration_is_looked_up_and_checked_before_it_waits_for_the_write_lock(tmp_path):
+    url = f"sqlite:///{tmp_path}/office.db"
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    application = create_app(Settings(database_url=url, dev_mode=True))
+
+    def _session() -> Iterator[Session]:
+        with Session(engine, expire_on_commit=False) as session:
+            yield from transaction(session)
+
+    application.dependency_overrides[get_session] = _session
+    care = Committing(application, engine).client("care_provider")
+    gate = writer_gate(engine)
+    assert gate is not None
+    writer = object()  # another writer, in the middle of its transaction
+    gate.acquire(writer, timeout=1)
+    try:
+        started = time.monotonic()
+        unknown_place = care.post("/v1/registrations", json=single(preferred_municipalities=["GM9999"]))
+        unknown_region = care.post("/v1/registrations", json=single(region="ZZ99"))
+        waited = time.monotonic() - started
+    finally:
+        gate.release(writer)
+    assert [e["field"] for e in problem(unknown_place, 422)["errors"]] == ["preferred_municipalities.0"]
+    assert [e["field"] for e in problem(unknown_region, 422)["errors"]] == ["region"]
+    # Refused while the lock was taken, not after waiting out its 15 s for "database is locked".
+    assert waited < SQLITE_BUSY_SECONDS
+    assert care.post("/v1/registrations", json=single()).status_code == 201
+    engine.dispose()
