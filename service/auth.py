@@ -16,7 +16,7 @@ from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCreden
 from sqlmodel import Session
 
 from service import ratelimit
-from service.db import SessionDep, reading
+from service.db import SessionDep, joined, reading
 from service.errors import Forbidden, Unauthorised
 from service.organisations import service as organisations_service
 from service.organisations.models import ApiKey, Organisation, OrganisationKind
@@ -82,11 +82,11 @@ def _look_up_key(session: Session, api_key: str) -> tuple[ApiKey, Organisation] 
     """
     with reading(session) as reader:
         found = organisations_service.find_key(session=reader, api_key=api_key)
-    if found is not None and reader is not session:
-        found = (session.merge(found[0], load=False), session.merge(found[1], load=False))
-    if found is not None:
-        organisations_service.note_use(session=session, key=found[0])
-    return found
+    if found is None:
+        return None
+    key, org = joined(session, found[0]), joined(session, found[1])
+    organisations_service.note_use(session=session, key=key)
+    return key, org
 
 
 def principal_of(signed: SignedIn) -> Principal:

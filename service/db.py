@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from fastapi import Depends
@@ -18,6 +18,7 @@ READ_ONLY = "doorstroom_read_only"
 # How long a writer waits for the database before it gives up with "database is locked" (SQLite only).
 SQLITE_BUSY_SECONDS = 15
 _GATES: "WeakKeyDictionary[Engine, WriterGate]" = WeakKeyDictionary()
+T = TypeVar("T")
 
 
 def make_engine(url: str, *, echo: bool = False, connections: int = 5) -> Engine:
@@ -143,8 +144,8 @@ def reading(session: Session) -> Iterator[Session]:
 
     On SQLite, while the request's transaction has not begun, a read-only session of its own: the write transaction
     (which takes the one write lock) then begins only at the first write, not while the request still looks things
-    up and checks them. Objects read there are detached afterwards; `session.merge(obj, load=False)` joins one to
-    the request's session. On PostgreSQL, which locks rows and not the database, and inside a transaction already
+    up and checks them. Objects read there are detached afterwards; `joined` gives one to the request's session.
+    On PostgreSQL, which locks rows and not the database, and inside a transaction already
     begun, the request's own session.
     """
     bind = session.get_bind()
@@ -153,6 +154,11 @@ def reading(session: Session) -> Iterator[Session]:
             yield reader
     else:
         yield session
+
+
+def joined(session: Session, obj: T) -> T:
+    """An object `reading` gave, as an object of the request's session (without reading it again)."""
+    return obj if obj in session else session.merge(obj, load=False)
 
 
 def commit_before_answering(session: Session) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from service.audit import service as audit
-from service.db import reading
+from service.db import joined, reading
 from service.errors import Conflict
 from service.organisations.models import Organisation
 
@@ -81,8 +81,7 @@ def create_once(*, session: Session, org: Organisation, kind: Kind[R], data: Bas
         existing = find(reader)
         record = make(reader, digest) if existing is None else None
     if existing is not None:
-        joined = existing if reader is session else session.merge(existing, load=False)
-        return _replayed(session=session, org=org, kind=kind, existing=joined, digest=digest)
+        return _replayed(session=session, org=org, kind=kind, existing=joined(session, existing), digest=digest)
     assert record is not None
     refused = _insert(session, record, direct=kind.direct_insert)
     if refused is not None:

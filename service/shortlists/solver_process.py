@@ -27,15 +27,21 @@ _executor: ProcessPoolExecutor | None = None
 def solve(problem: matching.Problem, params: matching.SolveParams,
           prepared: matching.RegistrationTables | None = None) -> matching.MatchResult:
     """`matching.solve` of these inputs, computed in the matcher's child process."""
-    for attempt in (1, 2):
-        executor = _running()
-        try:
-            return executor.submit(_solve_in_child, problem, params, prepared).result()
-        except BrokenProcessPool:
-            _forget(executor)
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        return _once(problem, params, prepared)
+    except BrokenProcessPool:
+        # The child died (killed, out of memory): a solve is pure, so once more in a new child.
+        return _once(problem, params, prepared)
+
+
+def _once(problem: matching.Problem, params: matching.SolveParams,
+          prepared: matching.RegistrationTables | None) -> matching.MatchResult:
+    executor = _running()
+    try:
+        return executor.submit(_solve_in_child, problem, params, prepared).result()
+    except BrokenProcessPool:
+        _forget(executor)
+        raise
 
 
 def child_pid() -> int:
